@@ -1,0 +1,157 @@
+package bot
+
+import (
+	"context"
+	"time"
+)
+
+// Customer is a debtor as the billing system knows them. Phone is E.164.
+type Customer struct {
+	ID         string // Quita's id
+	ExternalID string // the billing system's customer id, may be empty
+	Name       string
+	Phone      string
+	Email      string
+	Document   string // CPF/CNPJ as given
+	Locale     string // empty means the service default
+	Tags       []string
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// InvoiceStatus is the billing state of an invoice.
+type InvoiceStatus string
+
+// Invoice statuses. Only the billing system (or an agent confirming a
+// receipt) moves an invoice to paid; a debtor's word never does.
+const (
+	InvoiceOpen      InvoiceStatus = "open"
+	InvoicePaid      InvoiceStatus = "paid"
+	InvoiceCancelled InvoiceStatus = "cancelled"
+)
+
+// InvoiceItem is one line of an itemised invoice.
+type InvoiceItem struct {
+	Description string `json:"description"`
+	AmountCents int64  `json:"amount_cents"`
+}
+
+// PaymentMeans are the ways to pay an invoice the billing system supplied.
+type PaymentMeans struct {
+	Link         string `json:"link,omitempty"`
+	PixCopyPaste string `json:"pix_copy_paste,omitempty"`
+	BoletoLine   string `json:"boleto_line,omitempty"`
+}
+
+// Invoice is a charge owed by a customer. DueDate is a civil date
+// (YYYY-MM-DD) in the business timezone.
+type Invoice struct {
+	ID          string // the billing system's invoice_id
+	CustomerID  string
+	AmountCents int64
+	Currency    string
+	DueDate     string
+	Description string
+	Items       []InvoiceItem
+	Payment     PaymentMeans
+	PDFURL      string
+	Status      InvoiceStatus
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// ConversationStatus is the coarse, agent-facing status of a conversation.
+type ConversationStatus string
+
+// Conversation statuses as exposed by the API (contract §4.4).
+const (
+	StatusOpen       ConversationStatus = "open"
+	StatusNeedsAgent ConversationStatus = "needs_agent"
+	StatusResolved   ConversationStatus = "resolved"
+)
+
+// Conversation is the bot's ongoing exchange with one phone number over
+// one transport. State is the flow's state name; Memory is the flow's
+// serialised memory (opaque to everything but flows). Version guards
+// against two writers.
+type Conversation struct {
+	ID         string
+	CustomerID string
+	Phone      string
+	Transport  string
+	Status     ConversationStatus
+	State      string
+	Memory     []byte
+	Agent      string
+	Locale     string
+	Version    int64
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// Media is an attachment of a message: a receipt image, an invoice PDF.
+// Data is present only while in flight; stored media is referenced by URL.
+type Media struct {
+	Type     string `json:"type"` // image, document, audio, sticker, video
+	MIME     string `json:"mime,omitempty"`
+	Filename string `json:"filename,omitempty"`
+	URL      string `json:"url,omitempty"`
+	Size     int64  `json:"size,omitempty"`
+	SHA256   string `json:"sha256,omitempty"`
+	Data     []byte `json:"-"`
+}
+
+// InboundMessage is a message a debtor sent, as a transport reports it.
+type InboundMessage struct {
+	Transport  string
+	ExternalID string // the transport's message id; unique per transport
+	From       string // E.164
+	Text       string
+	Media      *Media
+	SentAt     time.Time
+}
+
+// Button is a quick reply offered with an outbound message.
+type Button struct {
+	ID    string `json:"id"`
+	Title string `json:"title"`
+}
+
+// OutboundMessage is a message the service asks a transport to deliver.
+type OutboundMessage struct {
+	ID             string // the outbox id; stable across retries
+	ConversationID string
+	To             string // E.164
+	Text           string
+	Buttons        []Button
+	Document       *Media
+}
+
+// Transport delivers messages to debtors (the simulator, WhatsApp).
+type Transport interface {
+	// Name identifies the transport in inbox keys and conversations.
+	Name() string
+	// Send delivers msg and returns the transport's id for it. Errors that
+	// are worth retrying must be wrapped with Retryable.
+	Send(ctx context.Context, msg OutboundMessage) (externalID string, err error)
+}
+
+// RetryableError marks a transport failure that may succeed if tried
+// again later (a timeout, a dropped connection), as opposed to one that
+// never will (an invalid number).
+type RetryableError struct{ Err error }
+
+// Error implements error.
+func (e *RetryableError) Error() string { return e.Err.Error() }
+
+// Unwrap exposes the cause.
+func (e *RetryableError) Unwrap() error { return e.Err }
+
+// Retryable wraps err as worth retrying.
+func Retryable(err error) error { return &RetryableError{Err: err} }
+
+// Clock tells the time. Everything that depends on time takes one, so tests
+// and the simulator can move it.
+type Clock interface {
+	Now() time.Time
+}
