@@ -1,0 +1,218 @@
+package engine_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/quitabot/quita/bot"
+	"github.com/quitabot/quita/bot/clock"
+	"github.com/quitabot/quita/bot/engine"
+	"github.com/quitabot/quita/bot/nlu"
+	"github.com/quitabot/quita/bot/policy"
+	"github.com/quitabot/quita/bot/transcript"
+	"github.com/quitabot/quita/bot/transport/sim"
+	"github.com/quitabot/quita/locales"
+	"github.com/quitabot/quita/store"
+	"github.com/quitabot/quita/store/coord"
+	"github.com/quitabot/quita/store/storetest"
+)
+
+var saoPaulo, _ = time.LoadLocation("America/Sao_Paulo")
+
+type rig struct {
+	st     *store.Store
+	engine *engine.Engine
+	sender *engine.Sender
+	clock  *clock.Manual
+}
+
+func newRig(t *testing.T, st *store.Store, co bot.Coordinator) *rig {
+	t.Helper()
+	catalog, err := locales.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	classifier, err := nlu.New(locales.NLUFiles)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := clock.NewManual(time.Date(2026, 11, 23, 10, 0, 0, 0, saoPaulo))
+	ids := bot.NewIDs()
+	e, err := engine.New(engine.Config{Store: st, Classifier: classifier, Catalog: catalog, Policy: policy.Default(),
+		Clock: clk, IDs: ids, Coord: co, Location: saoPaulo})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close(context.Background()) })
+	return &rig{st: st, engine: e, clock: clk, sender: engine.NewSender(st, clk, nil, nil, sim.New(st, clk, ids))}
+}
+
+func seedMaria(t *testing.T, st *store.Store) {
+	t.Helper()
+	now := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	c := bot.Customer{ID: "cus_maria", Name: "Maria Souza", Phone: "+5511988887777", CreatedAt: now, UpdatedAt: now}
+	inv := bot.Invoice{ID: "INV-1", CustomerID: c.ID, AmountCents: 10000, Currency: "BRL", DueDate: "2026-09-24",
+		Description: "Internet outubro", Status: bot.InvoiceOpen, CreatedAt: now, UpdatedAt: now}
+	if err := st.UpsertInvoice(context.Background(), c, inv); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func inbound(id, text string) bot.InboundMessage {
+	return bot.InboundMessage{Transport: sim.Name, ExternalID: id, From: "5511988887777", Text: text}
+}
+
+func TestConversationOverTheRealPipeline(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		seedMaria(t, st)
+		r := newRig(t, st, coord.NewMemory())
+		out, err := r.engine.HandleInbound(ctx, inbound("m1", "bom dia"))
+		if err != nil || out.State != "confirm_identity" || len(out.OutboxIDs) != 2 {
+			t.Fatalf("greeting: %+v %v", out, err)
+		}
+		if err := r.sender.Deliver(ctx, out.OutboxIDs); err != nil {
+			t.Fatal(err)
+		}
+		out, err = r.engine.HandleInbound(ctx, inbound("m2", "sim sou eu"))
+		if err != nil || out.State != "menu" {
+			t.Fatalf("confirm: %+v %v", out, err)
+		}
+		out, err = r.engine.HandleInbound(ctx, inbound("m3", "qual o valor da minha divida?"))
+		if err != nil || out.Intent != bot.IntentBalanceInquiry {
+			t.Fatalf("balance: %+v %v", out, err)
+		}
+		if err := r.sender.Deliver(ctx, out.OutboxIDs); err != nil {
+			t.Fatal(err)
+		}
+		msgs, _ := st.SimMessages(ctx, "+5511988887777")
+		last := msgs[len(msgs)-1].Text
+		// R$ 100,00 due Thursday 24/09, 60 days late: 2 % multa and 1 % a month.
+		want := "• Internet outubro: venceu em 24/09. Valor original R$ 100,00 + multa R$ 2,00 + juros R$ 2,00 = R$ 104,00 hoje"
+		if last != "Você tem 1 fatura em aberto com a Quita Demo:\n"+want {
+			t.Fatalf("balance reply:\n%s", last)
+		}
+		entries, _ := st.Transcript(ctx, out.ConversationID)
+		if v := transcript.Verify(entries); !v.OK || v.Entries < 6 {
+			t.Fatalf("transcript: %+v", v)
+		}
+	})
+}
+
+func TestConcurrentMessagesOfOneDebtorAreSerialised(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		seedMaria(t, st)
+		r := newRig(t, st, coord.NewMemory())
+		const n = 40
+		var wg sync.WaitGroup
+		errs := make(chan error, n*2)
+		for i := 0; i < n; i++ {
+			wg.Add(2)
+			// Each message twice at once: a transport redelivery racing the original.
+			for copy := 0; copy < 2; copy++ {
+				go func(i int) {
+					defer wg.Done()
+					if _, err := r.engine.HandleInbound(ctx, inbound(fmt.Sprintf("c%d", i), "oi")); err != nil {
+						errs <- err
+					}
+				}(i)
+			}
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+		conv, _ := st.ConversationByPhone(ctx, sim.Name, "+5511988887777")
+		entries, _ := st.Transcript(ctx, conv.ID)
+		in := 0
+		for _, e := range entries {
+			if e.Direction == bot.DirectionIn {
+				in++
+			}
+		}
+		if in != n {
+			t.Fatalf("%d inbound entries for %d distinct messages", in, n)
+		}
+		if v := transcript.Verify(entries); !v.OK {
+			t.Fatalf("chain: %+v", v)
+		}
+	})
+}
+
+func TestRecoverReplaysStoredButUnprocessedMessages(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		seedMaria(t, st)
+		r := newRig(t, st, coord.NewMemory())
+		// Accepted (acknowledged to the transport) and then the process died.
+		if _, _, err := r.engine.Accept(ctx, inbound("lost-1", "oi")); err != nil {
+			t.Fatal(err)
+		}
+		n, err := r.engine.Recover(ctx)
+		if err != nil || n != 1 {
+			t.Fatalf("recover: %d %v", n, err)
+		}
+		if n, _ := r.engine.Recover(ctx); n != 0 {
+			t.Fatalf("second recover handled %d", n)
+		}
+		sent, err := r.sender.RunDue(ctx)
+		if err != nil || len(sent) != 2 {
+			t.Fatalf("replies of the recovered message: %d %v", len(sent), err)
+		}
+	})
+}
+
+// failingTransport fails retryably until told otherwise.
+type failingTransport struct {
+	mu    sync.Mutex
+	fail  bool
+	calls int
+}
+
+func (f *failingTransport) Name() string { return sim.Name }
+func (f *failingTransport) Send(context.Context, bot.OutboundMessage) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls++
+	if f.fail {
+		return "", bot.Retryable(fmt.Errorf("connection reset"))
+	}
+	return fmt.Sprintf("ext-%d", f.calls), nil
+}
+
+func TestSenderRetriesWithBackoffThenDelivers(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		seedMaria(t, st)
+		r := newRig(t, st, coord.NewMemory())
+		tr := &failingTransport{fail: true}
+		sender := engine.NewSender(st, r.clock, nil, nil, tr)
+		out, err := r.engine.HandleInbound(ctx, inbound("r1", "oi"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sent, _ := sender.RunDue(ctx); len(sent) != 0 {
+			t.Fatal("a failing transport reported deliveries")
+		}
+		if sent, _ := sender.RunDue(ctx); len(sent) != 0 || tr.calls != 2 {
+			t.Fatalf("retried before the backoff elapsed: %d calls", tr.calls)
+		}
+		tr.fail = false
+		r.clock.Advance(time.Hour)
+		sent, err := sender.RunDue(ctx)
+		if err != nil || len(sent) != 2 {
+			t.Fatalf("after backoff: %d sent, %v", len(sent), err)
+		}
+		items, _ := st.OutboxItems(ctx, out.OutboxIDs)
+		for _, it := range items {
+			if it.Status != bot.OutboxSent || it.Attempts != 2 {
+				t.Fatalf("item %+v", it)
+			}
+		}
+	})
+}

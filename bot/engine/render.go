@@ -1,0 +1,85 @@
+package engine
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/quitabot/quita/bot"
+	"github.com/quitabot/quita/flows"
+	"github.com/quitabot/quita/locales"
+)
+
+// messagePayload is what an outbox message item carries to the sender.
+type messagePayload struct {
+	Text     string       `json:"text"`
+	Buttons  []bot.Button `json:"buttons,omitempty"`
+	Document *bot.Media   `json:"document,omitempty"`
+}
+
+// DecodeMessage reads an outbox message item back into a message.
+func DecodeMessage(item bot.OutboxItem) (bot.OutboundMessage, error) {
+	var p messagePayload
+	if err := json.Unmarshal(item.Payload, &p); err != nil {
+		return bot.OutboundMessage{}, fmt.Errorf("engine: outbox %s payload: %w", item.ID, err)
+	}
+	return bot.OutboundMessage{ID: item.ID, ConversationID: item.ConversationID, To: item.Recipient,
+		Text: p.Text, Buttons: p.Buttons, Document: p.Document}, nil
+}
+
+// render turns a flow reply into text in the debtor's locale. Every
+// message may name the creditor and its contact, so both are always
+// available to templates.
+func (e *Engine) render(locale string, r flows.Reply) (bot.OutboundMessage, error) {
+	lines := make([]string, 0, len(r.Parts))
+	for _, p := range r.Parts {
+		text, err := e.cfg.Catalog.Text(locale, p.Key, e.formatArgs(locale, p.Args))
+		if err != nil {
+			return bot.OutboundMessage{}, err
+		}
+		lines = append(lines, text)
+	}
+	msg := bot.OutboundMessage{Text: strings.Join(lines, "\n")}
+	for _, b := range r.Buttons {
+		title, err := e.cfg.Catalog.Text(locale, b.Key, e.formatArgs(locale, nil))
+		if err != nil {
+			return bot.OutboundMessage{}, err
+		}
+		msg.Buttons = append(msg.Buttons, bot.Button{ID: b.ID, Title: title})
+	}
+	return msg, nil
+}
+
+func (e *Engine) formatArgs(locale string, args flows.Args) map[string]string {
+	out := make(map[string]string, len(args)+2)
+	out["company"] = e.cfg.Policy.Company.Name
+	out["contact"] = e.contact()
+	for k, v := range args {
+		switch v := v.(type) {
+		case string:
+			out[k] = v
+		case int:
+			out[k] = strconv.Itoa(v)
+		case flows.Money:
+			out[k] = locales.Money(locale, int64(v))
+		case flows.Date:
+			out[k] = locales.ShortDate(locale, string(v))
+		default:
+			out[k] = fmt.Sprint(v)
+		}
+	}
+	return out
+}
+
+// contact is how a debtor reaches a person at the creditor: phone, else
+// e-mail, else website.
+func (e *Engine) contact() string {
+	c := e.cfg.Policy.Company
+	for _, v := range []string{c.ContactPhone, c.Email, c.Website} {
+		if v != "" {
+			return v
+		}
+	}
+	return c.Name
+}

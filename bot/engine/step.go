@@ -1,0 +1,165 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/quitabot/quita/bot"
+	"github.com/quitabot/quita/bot/phone"
+	"github.com/quitabot/quita/bot/policy"
+	"github.com/quitabot/quita/flows"
+	"github.com/quitabot/quita/locales"
+)
+
+// step handles one stored inbound message: everything it writes goes into
+// a single Turn.
+func (e *Engine) step(ctx context.Context, rec bot.InboxRecord) (Outcome, error) {
+	msg := rec.Message
+	now := e.cfg.Clock.Now().In(e.cfg.Location)
+	conv, isNew, err := e.loadConversation(ctx, msg.Transport, msg.From, now)
+	if err != nil {
+		return Outcome{}, err
+	}
+	customer, err := e.cfg.Store.CustomerByPhone(ctx, phone.Variants(msg.From))
+	if err != nil {
+		return Outcome{}, err
+	}
+	var invoices []bot.Invoice
+	if customer != nil {
+		conv.CustomerID = customer.ID
+		if conv.Locale == "" && customer.Locale != "" {
+			conv.Locale = locales.Resolve(customer.Locale)
+		}
+		if invoices, err = e.cfg.Store.OpenInvoices(ctx, customer.ID); err != nil {
+			return Outcome{}, err
+		}
+	}
+	locale := conv.Locale
+	if locale == "" {
+		locale = e.cfg.DefaultLocale
+	}
+	var class bot.Classification
+	if msg.Text != "" {
+		class = e.cfg.Classifier.Classify(msg.Text, locale, now)
+	} else {
+		class = bot.Classification{Intent: bot.IntentUnknown}
+	}
+	var mem flows.Memory
+	if len(conv.Memory) > 0 {
+		if err := json.Unmarshal(conv.Memory, &mem); err != nil {
+			return Outcome{}, fmt.Errorf("engine: memory of %s: %w", conv.ID, err)
+		}
+	}
+	env := e.env(now, customer, invoices)
+	res := flows.Step(conv.State, mem, flows.Input{Text: msg.Text, Class: class, Media: msg.Media}, env)
+
+	stateFrom := conv.State
+	conv.State = res.State
+	conv.UpdatedAt = now
+	if conv.Memory, err = json.Marshal(res.Memory); err != nil {
+		return Outcome{}, err
+	}
+	turn := bot.Turn{Conversation: conv, IsNew: isNew, InboxID: rec.ID}
+	turn.Entries = append(turn.Entries, bot.TranscriptEntry{At: now, Direction: bot.DirectionIn, Author: bot.AuthorDebtor,
+		Text: msg.Text, Media: msg.Media, Intent: string(class.Intent), StateFrom: stateFrom, StateTo: res.State})
+	out := Outcome{ConversationID: conv.ID, Intent: class.Intent, State: res.State}
+	if err := e.applyActions(&turn, &out, res.Actions, locale, customer, now); err != nil {
+		return Outcome{}, err
+	}
+	if turn.Result, err = json.Marshal(out); err != nil {
+		return Outcome{}, err
+	}
+	if _, err := e.cfg.Store.CommitTurn(ctx, turn); err != nil {
+		return Outcome{}, err
+	}
+	return out, nil
+}
+
+func (e *Engine) loadConversation(ctx context.Context, transport, from string, now time.Time) (bot.Conversation, bool, error) {
+	conv, err := e.cfg.Store.ConversationByPhone(ctx, transport, from)
+	if err != nil {
+		return bot.Conversation{}, false, err
+	}
+	if conv != nil {
+		return *conv, false, nil
+	}
+	return bot.Conversation{ID: e.cfg.IDs.New("cnv"), Phone: from, Transport: transport, Status: bot.StatusOpen,
+		State: flows.StateStart, CreatedAt: now, UpdatedAt: now}, true, nil
+}
+
+// env gathers what the flow may know, with today's charges per policy.
+func (e *Engine) env(now time.Time, customer *bot.Customer, invoices []bot.Invoice) flows.Env {
+	today := policy.DateOf(now)
+	env := flows.Env{Now: now, Today: today.String(), Customer: customer, Invoices: invoices, Charges: map[string]flows.Charge{}}
+	for _, inv := range invoices {
+		due, err := policy.ParseDate(inv.DueDate)
+		if err != nil {
+			continue
+		}
+		fee, interest, total := e.cfg.Policy.Charges(inv.AmountCents, due, today)
+		env.Charges[inv.ID] = flows.Charge{LateFeeCents: fee, InterestCents: interest, TotalCents: total}
+	}
+	return env
+}
+
+// applyActions turns flow actions into transcript entries, outbox items
+// and conversation changes on turn.
+func (e *Engine) applyActions(turn *bot.Turn, out *Outcome, actions []flows.Action, locale string, customer *bot.Customer, now time.Time) error {
+	conv := &turn.Conversation
+	for _, a := range actions {
+		switch a := a.(type) {
+		case flows.Reply:
+			msg, err := e.render(locale, a)
+			if err != nil {
+				return err
+			}
+			msg.ID, msg.ConversationID, msg.To = e.cfg.IDs.New("out"), conv.ID, conv.Phone
+			payload, err := json.Marshal(messagePayload{Text: msg.Text, Buttons: msg.Buttons, Document: msg.Document})
+			if err != nil {
+				return err
+			}
+			turn.Outbox = append(turn.Outbox, bot.OutboxItem{ID: msg.ID, Kind: bot.OutboxMessage, ConversationID: conv.ID,
+				Transport: conv.Transport, Recipient: conv.Phone, Payload: payload, NextAttemptAt: now, CreatedAt: now})
+			turn.Entries = append(turn.Entries, bot.TranscriptEntry{At: now, Direction: bot.DirectionOut, Author: bot.AuthorBot,
+				Text: msg.Text, Media: msg.Document, Status: bot.DeliveryQueued, OutboxID: msg.ID})
+			out.OutboxIDs = append(out.OutboxIDs, msg.ID)
+		case flows.SetStatus:
+			conv.Status = a.Status
+		case flows.Emit:
+			item, err := e.event(a, conv, customer, now)
+			if err != nil {
+				return err
+			}
+			turn.Outbox = append(turn.Outbox, item)
+			turn.Entries = append(turn.Entries, bot.TranscriptEntry{At: now, Direction: bot.DirectionSystem,
+				Author: bot.AuthorSystem, Text: "event " + a.Type})
+		default:
+			return fmt.Errorf("engine: unknown flow action %T", a)
+		}
+	}
+	return nil
+}
+
+// event builds the outbox item of a billing event; the payload is fixed now
+// so every retry carries the same body and webhook-id.
+func (e *Engine) event(a flows.Emit, conv *bot.Conversation, customer *bot.Customer, now time.Time) (bot.OutboxItem, error) {
+	data := map[string]any{"conversation_id": conv.ID, "phone": conv.Phone}
+	if customer != nil {
+		id := customer.ExternalID
+		if id == "" {
+			id = customer.ID
+		}
+		data["customer_id"] = id
+	}
+	for k, v := range a.Data {
+		data[k] = v
+	}
+	body, err := json.Marshal(map[string]any{"type": a.Type, "created_at": now.Format(time.RFC3339), "data": data})
+	if err != nil {
+		return bot.OutboxItem{}, err
+	}
+	return bot.OutboxItem{ID: e.cfg.IDs.New("evt"), Kind: bot.OutboxEvent, ConversationID: conv.ID, EventType: a.Type,
+		Payload: body, NextAttemptAt: now, CreatedAt: now}, nil
+}

@@ -1,0 +1,143 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/quitabot/quita/locales"
+	"github.com/quitabot/quita/webhooks"
+)
+
+// config is the infrastructure configuration of contract §2: environment
+// variables, each overridable by a flag of the same name in lower case
+// without the QUITA_ prefix (QUITA_DATABASE_URL → --database-url).
+type config struct {
+	Addr                  string
+	DatabaseURL           string
+	RedisURL              string
+	APIToken              string
+	WebhookSecret         string
+	BillingWebhookURL     string
+	BillingWebhookSecret  string
+	WhatsApp              bool
+	Simulator             bool
+	Timezone              *time.Location
+	Locale                string
+	PolicyPath            string
+	Demo                  bool
+	LogLevel              string
+	ShutdownTimeout       time.Duration
+	timezoneName, waValue string
+	simValue              string
+}
+
+// setting describes one variable: its name, default and where it goes.
+type setting struct {
+	env, def, help string
+	dst            *string
+}
+
+func (c *config) settings() []setting {
+	return []setting{
+		{"QUITA_ADDR", ":8080", "HTTP listen address", &c.Addr},
+		{"QUITA_DATABASE_URL", "sqlite://./data/quita.db", "sqlite://PATH or postgres://…", &c.DatabaseURL},
+		{"QUITA_REDIS_URL", "", "redis://… (empty: in-process coordination, single instance)", &c.RedisURL},
+		{"QUITA_API_TOKEN", "", "admin bearer token for /v1 (generated and stored when empty)", &c.APIToken},
+		{"QUITA_WEBHOOK_SECRET", "", "whsec_… secret of inbound billing webhooks (generated when empty)", &c.WebhookSecret},
+		{"QUITA_BILLING_WEBHOOK_URL", "", "where outbound events are delivered", &c.BillingWebhookURL},
+		{"QUITA_BILLING_WEBHOOK_SECRET", "", "whsec_… secret that signs outbound events", &c.BillingWebhookSecret},
+		{"QUITA_WHATSAPP", "on", "link a WhatsApp number (on/off)", &c.waValue},
+		{"QUITA_SIMULATOR", "on", "simulator endpoints and /sim page (on/off)", &c.simValue},
+		{"QUITA_TIMEZONE", "America/Sao_Paulo", "business timezone", &c.timezoneName},
+		{"QUITA_LOCALE", "pt-BR", "default locale: pt-BR, en or es", &c.Locale},
+		{"QUITA_CONFIG", "./quita.yaml", "policy YAML file (built-in policy when absent)", &c.PolicyPath},
+		{"QUITA_LOG_LEVEL", "info", "debug, info, warn or error", &c.LogLevel},
+	}
+}
+
+// flagName maps QUITA_DATABASE_URL to database-url.
+func flagName(env string) string {
+	return strings.ReplaceAll(strings.ToLower(strings.TrimPrefix(env, "QUITA_")), "_", "-")
+}
+
+// loadConfig reads the environment, then flags, then validates. Every
+// error names the variable and the problem in one line.
+func loadConfig(name string, args []string, getenv func(string) string, stderr io.Writer, withDemo bool) (*config, []string, error) {
+	c := &config{ShutdownTimeout: 25 * time.Second}
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	for _, s := range c.settings() {
+		v := getenv(s.env)
+		if v == "" {
+			v = s.def
+		}
+		*s.dst = v
+		fs.StringVar(s.dst, flagName(s.env), v, s.help+" ("+s.env+")")
+	}
+	if withDemo {
+		fs.BoolVar(&c.Demo, "demo", false, "load demo debtors and invoices (idempotent) and print links to try")
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, nil, err
+	}
+	return c, fs.Args(), c.validate()
+}
+
+func (c *config) validate() error {
+	var err error
+	if _, _, e := net.SplitHostPort(c.Addr); e != nil {
+		return fmt.Errorf("QUITA_ADDR: %q is not a listen address like :8080 or 127.0.0.1:8080", c.Addr)
+	}
+	if !strings.HasPrefix(c.DatabaseURL, "sqlite://") && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+		return fmt.Errorf("QUITA_DATABASE_URL: must start with sqlite:// or postgres://")
+	}
+	if c.RedisURL != "" && !strings.HasPrefix(c.RedisURL, "redis://") && !strings.HasPrefix(c.RedisURL, "rediss://") {
+		return fmt.Errorf("QUITA_REDIS_URL: must start with redis:// or rediss://")
+	}
+	if c.APIToken != "" && len(c.APIToken) < 16 {
+		return fmt.Errorf("QUITA_API_TOKEN: must be at least 16 characters (leave it empty to have one generated)")
+	}
+	for env, v := range map[string]string{"QUITA_WEBHOOK_SECRET": c.WebhookSecret, "QUITA_BILLING_WEBHOOK_SECRET": c.BillingWebhookSecret} {
+		if v == "" {
+			continue
+		}
+		if _, e := webhooks.ParseSecret(v); e != nil {
+			return fmt.Errorf("%s: %v", env, e)
+		}
+	}
+	if c.BillingWebhookURL != "" && !strings.HasPrefix(c.BillingWebhookURL, "https://") && !strings.HasPrefix(c.BillingWebhookURL, "http://") {
+		return fmt.Errorf("QUITA_BILLING_WEBHOOK_URL: must be an http:// or https:// URL")
+	}
+	if c.WhatsApp, err = onOff("QUITA_WHATSAPP", c.waValue); err != nil {
+		return err
+	}
+	if c.Simulator, err = onOff("QUITA_SIMULATOR", c.simValue); err != nil {
+		return err
+	}
+	if c.Timezone, err = time.LoadLocation(c.timezoneName); err != nil || c.timezoneName == "" {
+		return fmt.Errorf("QUITA_TIMEZONE: unknown time zone %q (use an IANA name like America/Sao_Paulo)", c.timezoneName)
+	}
+	if locales.Resolve(c.Locale) != c.Locale {
+		return fmt.Errorf("QUITA_LOCALE: %q is not one of %s", c.Locale, strings.Join(locales.Supported, ", "))
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("QUITA_LOG_LEVEL: %q is not one of debug, info, warn, error", c.LogLevel)
+	}
+	return nil
+}
+
+func onOff(env, v string) (bool, error) {
+	switch strings.ToLower(v) {
+	case "on", "true", "1", "yes":
+		return true, nil
+	case "off", "false", "0", "no":
+		return false, nil
+	}
+	return false, fmt.Errorf("%s: %q must be on or off", env, v)
+}

@@ -1,0 +1,223 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/quitabot/quita/bot"
+	"github.com/quitabot/quita/bot/clock"
+	"github.com/quitabot/quita/bot/engine"
+	"github.com/quitabot/quita/bot/nlu"
+	"github.com/quitabot/quita/bot/policy"
+	"github.com/quitabot/quita/bot/transport/sim"
+	"github.com/quitabot/quita/locales"
+	"github.com/quitabot/quita/store"
+	"github.com/quitabot/quita/store/coord"
+	"github.com/quitabot/quita/web"
+)
+
+// realClock is the production clock; the simulator is off, so nothing may
+// move it.
+type realClock struct{ clock.Real }
+
+func (realClock) Set(time.Time) error {
+	return errors.New("clock: the clock can only be moved when the simulator is on")
+}
+
+// service is everything serve wires together.
+type service struct {
+	cfg     *config
+	policy  policy.Policy
+	store   *store.Store
+	coord   bot.Coordinator
+	clock   web.SettableClock
+	engine  *engine.Engine
+	sender  *engine.Sender
+	metrics *web.Metrics
+	log     *slog.Logger
+}
+
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, rest, err := loadConfig("serve", args, getenv, stderr, true)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return fmt.Errorf("serve: unexpected argument %q", rest[0])
+	}
+	svc, err := start(ctx, cfg, stdout, stderr)
+	if err != nil {
+		return err
+	}
+	defer svc.close()
+	return svc.listenAndServe(ctx, stdout)
+}
+
+// start opens and wires every part, but serves nothing yet.
+func start(ctx context.Context, cfg *config, stdout, stderr io.Writer) (_ *service, err error) {
+	pol, found, err := policy.Load(cfg.PolicyPath)
+	if err != nil {
+		return nil, err
+	}
+	level := map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError}[cfg.LogLevel]
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	if !found {
+		log.Info("using the built-in policy", "path", cfg.PolicyPath)
+	}
+	svc := &service{cfg: cfg, policy: pol, log: log}
+	defer func() {
+		if err != nil {
+			svc.close()
+		}
+	}()
+	if svc.store, err = store.Open(ctx, cfg.DatabaseURL); err != nil {
+		return nil, err
+	}
+	applied, err := svc.store.Migrate(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(applied) > 0 {
+		log.Info("database migrated", "applied", strings.Join(applied, ","))
+	}
+	if svc.coord, err = coord.Open(ctx, cfg.RedisURL); err != nil {
+		return nil, fmt.Errorf("QUITA_REDIS_URL: %w", err)
+	}
+	if err := ensureSecrets(ctx, cfg, svc.store, stdout); err != nil {
+		return nil, err
+	}
+	if cfg.Simulator {
+		svc.clock = clock.NewOffset()
+	} else {
+		svc.clock = realClock{}
+	}
+	catalog, err := locales.Load()
+	if err != nil {
+		return nil, err
+	}
+	classifier, err := nlu.New(locales.NLUFiles)
+	if err != nil {
+		return nil, err
+	}
+	ids := bot.NewIDs()
+	metrics := web.NewMetrics(&web.Gauges{OutboxCounts: svc.store.OutboxCounts})
+	svc.metrics = metrics
+	var transports []bot.Transport
+	if cfg.Simulator {
+		transports = append(transports, sim.New(svc.store, svc.clock, ids))
+	}
+	if cfg.WhatsApp {
+		log.Warn("the WhatsApp link is not part of this build yet; only the simulator transport runs")
+	}
+	svc.sender = engine.NewSender(svc.store, svc.clock, log, metrics, transports...)
+	svc.engine, err = engine.New(engine.Config{
+		Store: svc.store, Classifier: classifier, Catalog: catalog, Policy: pol, Clock: svc.clock, IDs: ids,
+		Coord: svc.coord, Location: cfg.Timezone, DefaultLocale: cfg.Locale, Logger: log, Observer: metrics,
+		Committed: func([]string) { svc.sender.Wake() },
+	})
+	if err != nil {
+		return nil, err
+	}
+	metricsWithEngine(metrics, svc.engine)
+	if cfg.Demo {
+		if err := loadDemo(ctx, svc.store, svc.clock.Now(), cfg.Timezone); err != nil {
+			return nil, err
+		}
+	}
+	return svc, nil
+}
+
+// metricsWithEngine is a seam: the active-conversation gauge needs the
+// engine, which needs the metrics as its observer.
+func metricsWithEngine(m *web.Metrics, e *engine.Engine) { m.RegisterActive(e.ActiveConversations) }
+
+// listenAndServe serves until ctx ends, then shuts down gracefully:
+// in-flight requests finish, queued conversation work drains, the sender
+// stops after its current message.
+func (s *service) listenAndServe(ctx context.Context, stdout io.Writer) error {
+	app, err := web.New(web.Deps{
+		Store: s.store, Engine: s.engine, Sender: s.sender, Coord: s.coord, Clock: s.clock, Policy: s.policy,
+		Location: s.cfg.Timezone, APIToken: s.cfg.APIToken, Simulator: s.cfg.Simulator,
+		RunDue:  []web.DueRunner{s.sender.RunDue},
+		Debtors: func(ctx context.Context) []web.Debtor { return demoDebtors(ctx, s.store) },
+		Metrics: s.metrics, Logger: s.log, Version: version,
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("QUITA_ADDR: cannot listen on %s: %v", s.cfg.Addr, err)
+	}
+	s.printWelcome(stdout, ln.Addr().String())
+
+	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	var workers sync.WaitGroup
+	workers.Add(2)
+	go func() { defer workers.Done(); s.sender.Run(workCtx) }()
+	go func() {
+		defer workers.Done()
+		if n, err := s.engine.Recover(workCtx); err != nil {
+			s.log.Error("replay of unprocessed inbound messages failed", "err", err)
+		} else if n > 0 {
+			s.log.Info("replayed unprocessed inbound messages", "count", n)
+		}
+	}()
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- app.Listener(ln) }()
+	select {
+	case err := <-serveErr:
+		stopWork()
+		workers.Wait()
+		return err
+	case <-ctx.Done():
+	}
+	s.log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+	defer cancel()
+	if err := app.ShutdownWithContext(shutdownCtx); err != nil {
+		s.log.Error("http shutdown", "err", err)
+	}
+	if err := s.engine.Close(shutdownCtx); err != nil {
+		s.log.Error("engine drain", "err", err)
+	}
+	stopWork()
+	workers.Wait()
+	s.log.Info("stopped")
+	return nil
+}
+
+func (s *service) printWelcome(w io.Writer, addr string) {
+	host := addr
+	if h, port, err := net.SplitHostPort(addr); err == nil && (h == "::" || h == "0.0.0.0" || h == "") {
+		host = "localhost:" + port
+	}
+	fmt.Fprintf(w, "quita %s listening on http://%s (database %s, coordination %s)\n", version, host,
+		map[bool]string{true: "sqlite", false: "postgres"}[strings.HasPrefix(s.cfg.DatabaseURL, "sqlite")],
+		map[bool]string{true: "in-process", false: "redis"}[s.cfg.RedisURL == ""])
+	if s.cfg.Simulator {
+		fmt.Fprintf(w, "  chat as a debtor:  http://%s/sim?token=%s\n", host, s.cfg.APIToken)
+	}
+	if s.cfg.Demo {
+		fmt.Fprintf(w, "  demo debtors:      %s\n", strings.Join(demoPhones(), ", "))
+		fmt.Fprintf(w, "  try the API:       curl -H 'Authorization: Bearer %s' http://%s/v1/conversations\n", s.cfg.APIToken, host)
+	}
+	fmt.Fprintf(w, "  health:            http://%s/healthz  http://%s/readyz  http://%s/metrics\n", host, host, host)
+}
+
+func (s *service) close() {
+	if s.coord != nil {
+		s.coord.Close()
+	}
+	if s.store != nil {
+		s.store.Close()
+	}
+}

@@ -1,0 +1,89 @@
+package flows
+
+import (
+	"strings"
+
+	"github.com/quitabot/quita/bot"
+)
+
+// Step advances a conversation by one input. Every intent has an answer in
+// every state: unexpected ones fall back to the menu rather than silence.
+func Step(state string, mem Memory, in Input, env Env) Result {
+	if state == "" {
+		state = StateStart
+	}
+	switch {
+	case state == StateClosed:
+		return closed(mem, env)
+	case env.Customer == nil:
+		return unknownNumber(state, mem, in)
+	case state == StateConfirmIdentity:
+		return confirmIdentity(mem, in, env)
+	case !mem.IdentityConfirmed && needsIdentity(in.Class.Intent):
+		return askIdentity(mem, in, env)
+	}
+	return answer(state, mem, in, env)
+}
+
+// needsIdentity reports whether answering intent would reveal debt
+// details, which LGPD and CDC art. 42 forbid before the person is known.
+func needsIdentity(intent bot.Intent) bool {
+	switch intent {
+	case bot.IntentThanks:
+		return false
+	}
+	return true
+}
+
+// answer handles a request from a confirmed debtor.
+func answer(state string, mem Memory, in Input, env Env) Result {
+	intent := in.Class.Intent
+	if state == StateMenu {
+		switch in.option() {
+		case "1":
+			intent = bot.IntentBalanceInquiry
+		case "2":
+			return contactInfo(mem, env)
+		}
+	}
+	switch intent {
+	case bot.IntentBalanceInquiry:
+		mem.Unknowns = 0
+		return Result{State: StateMenu, Memory: mem, Actions: []Action{balance(env)}}
+	case bot.IntentGreeting:
+		mem.Unknowns = 0
+		return Result{State: StateMenu, Memory: mem, Actions: []Action{
+			reply(say("intro.known", nameArgs(env))),
+			reply(say("menu.prompt", nil)).withMenuButtons(),
+		}}
+	case bot.IntentThanks:
+		return Result{State: stateOr(state, StateMenu), Memory: mem, Actions: []Action{reply(say("thanks.reply", nameArgs(env)))}}
+	}
+	mem.Unknowns++
+	return Result{State: StateMenu, Memory: mem, Actions: []Action{
+		reply(say("unknown.reply", nil), say("menu.prompt", nil)).withMenuButtons(),
+	}}
+}
+
+func contactInfo(mem Memory, env Env) Result {
+	return Result{State: StateMenu, Memory: mem, Actions: []Action{reply(say("contact.info", nil))}}
+}
+
+func (r Reply) withMenuButtons() Reply {
+	r.Buttons = []Button{{ID: "1", Key: "button.balance"}, {ID: "2", Key: "button.contact"}}
+	return r
+}
+
+func stateOr(state, fallback string) string {
+	if state == StateStart {
+		return fallback
+	}
+	return state
+}
+
+// nameArgs carries the debtor's full and first name.
+func nameArgs(env Env) Args {
+	name := strings.TrimSpace(env.Customer.Name)
+	first, _, _ := strings.Cut(name, " ")
+	return Args{"name": name, "first_name": first}
+}

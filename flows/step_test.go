@@ -1,0 +1,121 @@
+package flows
+
+import (
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/quitabot/quita/bot"
+)
+
+var (
+	maria = &bot.Customer{ID: "cus_1", Name: "Maria Souza", Phone: "+5511988887777"}
+	env   = Env{
+		Now:      time.Date(2026, 11, 23, 10, 0, 0, 0, time.FixedZone("BRT", -3*3600)),
+		Today:    "2026-11-23",
+		Customer: maria,
+		Invoices: []bot.Invoice{
+			{ID: "INV-1", Description: "Internet outubro", AmountCents: 10000, DueDate: "2026-10-25"},
+			{ID: "INV-2", Description: "Internet novembro", AmountCents: 15990, DueDate: "2026-11-25"},
+		},
+		Charges: map[string]Charge{"INV-1": {LateFeeCents: 200, InterestCents: 96, TotalCents: 10296}},
+	}
+)
+
+func msg(intent bot.Intent, text string) Input {
+	return Input{Text: text, Class: bot.Classification{Intent: intent}}
+}
+
+// keys flattens a result's actions into comparable strings.
+func keys(actions []Action) []string {
+	var out []string
+	for _, a := range actions {
+		switch a := a.(type) {
+		case Reply:
+			for _, p := range a.Parts {
+				out = append(out, p.Key)
+			}
+		case SetStatus:
+			out = append(out, "status:"+string(a.Status))
+		case Emit:
+			out = append(out, "emit:"+a.Type)
+		}
+	}
+	return out
+}
+
+func TestStep(t *testing.T) {
+	confirmed := Memory{IdentityConfirmed: true}
+	noCustomer := env
+	noCustomer.Customer = nil
+	noInvoices := env
+	noInvoices.Invoices = nil
+	cases := []struct {
+		name      string
+		state     string
+		mem       Memory
+		in        Input
+		env       Env
+		wantState string
+		wantKeys  []string
+		wantMem   Memory
+	}{
+		{"greeting asks identity first", StateStart, Memory{}, msg(bot.IntentGreeting, "oi"), env,
+			StateConfirmIdentity, []string{"intro.unknown", "identity.ask"}, Memory{}},
+		{"balance before identity is remembered, not answered", StateStart, Memory{}, msg(bot.IntentBalanceInquiry, "quanto devo"), env,
+			StateConfirmIdentity, []string{"intro.unknown", "identity.ask"}, Memory{PendingIntent: bot.IntentBalanceInquiry}},
+		{"yes answers the pending balance", StateConfirmIdentity, Memory{PendingIntent: bot.IntentBalanceInquiry}, msg(bot.IntentAffirmative, "1"), env,
+			StateMenu, []string{"identity.confirmed", "balance.header_many", "balance.line_overdue", "balance.line_upcoming", "balance.total"}, confirmed},
+		{"yes without a pending request greets", StateConfirmIdentity, Memory{}, msg(bot.IntentAffirmative, "sim"), env,
+			StateMenu, []string{"identity.confirmed", "intro.known", "menu.prompt"}, confirmed},
+		{"no closes without disclosure", StateConfirmIdentity, Memory{PendingIntent: bot.IntentBalanceInquiry}, msg(bot.IntentNegative, "2"), env,
+			StateClosed, []string{"identity.denied", "status:resolved", "emit:contact.wrong_number"}, Memory{}},
+		{"wrong person while confirming closes", StateConfirmIdentity, Memory{}, msg(bot.IntentWrongPerson, "numero errado"), env,
+			StateClosed, []string{"identity.denied", "status:resolved", "emit:contact.wrong_number"}, Memory{}},
+		{"anything else while confirming asks again", StateConfirmIdentity, Memory{}, msg(bot.IntentUnknown, "hein"), env,
+			StateConfirmIdentity, []string{"identity.retry"}, Memory{}},
+		{"closed numbers get no details", StateClosed, Memory{}, msg(bot.IntentBalanceInquiry, "quanto devo"), env,
+			StateClosed, []string{"closed"}, Memory{}},
+		{"unknown number is told nothing", StateStart, Memory{}, msg(bot.IntentBalanceInquiry, "quanto devo"), noCustomer,
+			StateMenu, []string{"intro.unknown", "unknown_number"}, Memory{}},
+		{"confirmed balance", StateMenu, confirmed, msg(bot.IntentBalanceInquiry, "qual meu debito"), env,
+			StateMenu, []string{"balance.header_many", "balance.line_overdue", "balance.line_upcoming", "balance.total"}, confirmed},
+		{"menu option 1 is the balance", StateMenu, confirmed, msg(bot.IntentAffirmative, "1"), env,
+			StateMenu, []string{"balance.header_many", "balance.line_overdue", "balance.line_upcoming", "balance.total"}, confirmed},
+		{"menu option 2 gives the contact", StateMenu, confirmed, msg(bot.IntentNegative, "2"), env,
+			StateMenu, []string{"contact.info"}, confirmed},
+		{"no invoices", StateMenu, confirmed, msg(bot.IntentBalanceInquiry, "devo algo?"), noInvoices,
+			StateMenu, []string{"balance.none"}, confirmed},
+		{"greeting when confirmed shows the menu", StateMenu, confirmed, msg(bot.IntentGreeting, "bom dia"), env,
+			StateMenu, []string{"intro.known", "menu.prompt"}, confirmed},
+		{"thanks", StateMenu, confirmed, msg(bot.IntentThanks, "obg"), env,
+			StateMenu, []string{"thanks.reply"}, confirmed},
+		{"unknown counts and offers the menu", StateMenu, confirmed, msg(bot.IntentUnknown, "kkkk"), env,
+			StateMenu, []string{"unknown.reply", "menu.prompt"}, Memory{IdentityConfirmed: true, Unknowns: 1}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := Step(tc.state, tc.mem, tc.in, tc.env)
+			if got.State != tc.wantState {
+				t.Errorf("state = %s, want %s", got.State, tc.wantState)
+			}
+			if k := keys(got.Actions); !reflect.DeepEqual(k, tc.wantKeys) {
+				t.Errorf("actions = %v, want %v", k, tc.wantKeys)
+			}
+			if !reflect.DeepEqual(got.Memory, tc.wantMem) {
+				t.Errorf("memory = %+v, want %+v", got.Memory, tc.wantMem)
+			}
+		})
+	}
+}
+
+func TestBalanceArguments(t *testing.T) {
+	r := balance(env)
+	overdue := r.Parts[1].Args
+	if overdue["total"] != Money(10296) || overdue["fee"] != Money(200) || overdue["due"] != Date("2026-10-25") {
+		t.Fatalf("overdue line args = %v", overdue)
+	}
+	if total := r.Parts[3].Args["total"]; total != Money(10296+15990) {
+		t.Fatalf("total = %v", total)
+	}
+}

@@ -1,0 +1,116 @@
+package flows
+
+import (
+	"strings"
+	"time"
+
+	"github.com/quitabot/quita/bot"
+)
+
+// State names. They appear in the transcript and the API.
+const (
+	StateStart           = "start"            // nothing said yet
+	StateConfirmIdentity = "confirm_identity" // asked "falo com …?"
+	StateMenu            = "menu"             // identity settled, waiting for a request
+	StateClosed          = "closed"           // wrong person: never contact this number again
+)
+
+// Memory is what a conversation remembers between steps, stored as JSON.
+type Memory struct {
+	IdentityConfirmed bool       `json:"identity_confirmed,omitempty"`
+	PendingIntent     bot.Intent `json:"pending_intent,omitempty"`
+	Unknowns          int        `json:"unknowns,omitempty"`
+	InvoiceID         string     `json:"invoice_id,omitempty"`
+}
+
+// Input is one thing that happened to the conversation: a debtor message.
+type Input struct {
+	Text  string
+	Class bot.Classification
+	Media *bot.Media
+}
+
+// option returns the menu option the input selects: the classifier's
+// option entity, or a message that is only a digit.
+func (in Input) option() string {
+	if in.Class.Entities.Option != "" {
+		return in.Class.Entities.Option
+	}
+	t := strings.TrimSpace(in.Text)
+	if len(t) == 1 && t[0] >= '0' && t[0] <= '9' {
+		return t
+	}
+	return ""
+}
+
+// Charge is an invoice's amount today under the policy.
+type Charge struct {
+	LateFeeCents  int64
+	InterestCents int64
+	TotalCents    int64
+}
+
+// Env is what Step may know about the world. Now is in the business
+// timezone; Today is its civil date (YYYY-MM-DD).
+type Env struct {
+	Now      time.Time
+	Today    string
+	Customer *bot.Customer
+	Invoices []bot.Invoice
+	Charges  map[string]Charge // by invoice id; absent means no charges
+}
+
+// Money is an amount in cents; Date an ISO civil date. The engine formats
+// both per locale.
+type (
+	Money int64
+	Date  string
+)
+
+// Args are a message's placeholder values: string, int, Money or Date.
+type Args map[string]any
+
+// Part is one catalog message inside a reply.
+type Part struct {
+	Key  string
+	Args Args
+}
+
+// Button is a quick reply; Key is its catalog title.
+type Button struct {
+	ID  string
+	Key string
+}
+
+// Action is something Step asks the engine to do.
+type Action interface{ action() }
+
+// Reply sends one message made of catalog parts joined by line breaks.
+type Reply struct {
+	Parts   []Part
+	Buttons []Button
+}
+
+// SetStatus changes the conversation's agent-facing status.
+type SetStatus struct{ Status bot.ConversationStatus }
+
+// Emit records an event for the billing system (contract §4.2).
+type Emit struct {
+	Type string
+	Data map[string]any
+}
+
+func (Reply) action()     {}
+func (SetStatus) action() {}
+func (Emit) action()      {}
+
+// Result is the outcome of one step.
+type Result struct {
+	State   string
+	Memory  Memory
+	Actions []Action
+}
+
+func say(key string, args Args) Part { return Part{Key: key, Args: args} }
+
+func reply(parts ...Part) Reply { return Reply{Parts: parts} }

@@ -1,0 +1,116 @@
+package web
+
+import (
+	"bytes"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/quitabot/quita/bot"
+	"github.com/quitabot/quita/bot/phone"
+	"github.com/quitabot/quita/bot/transcript"
+	"github.com/quitabot/quita/store"
+)
+
+type conversationJSON struct {
+	ID        string `json:"id"`
+	Phone     string `json:"phone"`
+	Status    string `json:"status"`
+	State     string `json:"state"`
+	Agent     string `json:"agent"`
+	UpdatedAt string `json:"updated_at"`
+}
+
+func (s *server) toConversationJSON(c bot.Conversation) conversationJSON {
+	return conversationJSON{ID: c.ID, Phone: c.Phone, Status: string(c.Status), State: c.State, Agent: c.Agent,
+		UpdatedAt: c.UpdatedAt.In(s.Location).Format(time.RFC3339)}
+}
+
+var conversationStatuses = []string{string(bot.StatusOpen), string(bot.StatusNeedsAgent), string(bot.StatusResolved)}
+
+func (s *server) listConversations(c *fiber.Ctx) error {
+	f := store.ConversationFilter{Status: c.Query("status"), Limit: c.QueryInt("limit", 100)}
+	if f.Status != "" && !slices.Contains(conversationStatuses, f.Status) {
+		return bot.Invalid("status", "must be one of %s", strings.Join(conversationStatuses, ", "))
+	}
+	if p := c.Query("phone"); p != "" {
+		e164, err := phone.Normalize(p, "BR")
+		if err != nil {
+			return bot.Invalid("phone", "%s", strings.TrimPrefix(err.Error(), "phone: "))
+		}
+		f.Phones = phone.Variants(e164)
+	}
+	convs, err := s.Store.Conversations(c.UserContext(), f)
+	if err != nil {
+		return err
+	}
+	out := make([]conversationJSON, len(convs))
+	for i, conv := range convs {
+		out[i] = s.toConversationJSON(conv)
+	}
+	return c.JSON(fiber.Map{"conversations": out})
+}
+
+func (s *server) getConversation(c *fiber.Ctx) error {
+	conv, err := s.Store.Conversation(c.UserContext(), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(s.toConversationJSON(conv))
+}
+
+var transcriptTypes = map[string]string{
+	"json": fiber.MIMEApplicationJSONCharsetUTF8,
+	"txt":  fiber.MIMETextPlainCharsetUTF8,
+	"html": fiber.MIMETextHTMLCharsetUTF8,
+}
+
+func (s *server) getTranscript(c *fiber.Ctx) error {
+	format := c.Query("format", "json")
+	contentType, ok := transcriptTypes[format]
+	if !ok {
+		return bot.Invalid("format", "must be one of %s", strings.Join(transcript.Formats, ", "))
+	}
+	conv, err := s.Store.Conversation(c.UserContext(), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	entries, err := s.Store.Transcript(c.UserContext(), conv.ID)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := transcript.Render(&buf, format, transcript.HeaderOf(conv), entries, s.Location); err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, contentType)
+	if format == "html" {
+		c.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+	}
+	return c.Send(buf.Bytes())
+}
+
+func (s *server) verifyTranscript(c *fiber.Ctx) error {
+	conv, err := s.Store.Conversation(c.UserContext(), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	entries, err := s.Store.Transcript(c.UserContext(), conv.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(transcript.Verify(entries))
+}
+
+func (s *server) getMedia(c *fiber.Ctx) error {
+	m, err := s.Store.MediaFile(c.UserContext(), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, m.MIME)
+	c.Set("X-Content-Type-Options", "nosniff")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+strings.ReplaceAll(m.Filename, `"`, "")+`"`)
+	return c.Send(m.Data)
+}
