@@ -98,7 +98,7 @@ func (e *Engine) env(now time.Time, customer *bot.Customer, invoices []bot.Invoi
 		if err != nil {
 			continue
 		}
-		fee, interest, total := e.cfg.Policy.Charges(inv.AmountCents, due, today)
+		fee, interest, total := e.cfg.Policy.LateCharges(inv.AmountCents, due, today)
 		env.Charges[inv.ID] = flows.Charge{LateFeeCents: fee, InterestCents: interest, TotalCents: total}
 	}
 	return env

@@ -275,7 +275,8 @@ func TestHTTPErrorsUseTheContractShape(t *testing.T) {
 		{"unknown conversation", "GET", "/v1/conversations/nope", nil, false, 404, "not_found"},
 		{"bad status filter", "GET", "/v1/conversations?status=maybe", nil, false, 422, "invalid"},
 		{"bad transcript format", "GET", "/v1/conversations/x/transcript?format=doc", nil, false, 422, "invalid"},
-		{"unknown route", "GET", "/v1/nothing-here", nil, false, 401, "unauthenticated"},
+		{"unknown route", "GET", "/v1/nothing-here", nil, false, 404, "not_found"},
+		{"unknown route without token", "GET", "/v1/nothing-here", nil, true, 401, "unauthenticated"},
 		{"unknown public route", "GET", "/nothing-here", nil, true, 404, "not_found"},
 	}
 	for _, tc := range cases {
@@ -403,18 +404,24 @@ func TestCommandsAndConfigErrors(t *testing.T) {
 	}
 	for _, b := range bad {
 		errOut.Reset()
-		env := map[string]string{b.key: b.value, "QUITA_DATABASE_URL": storetest.SQLiteURL(t)}
-		code := run(context.Background(), []string{"serve"}, func(k string) string { return env[k] }, nil, io.Discard, &errOut)
+		env := map[string]string{"QUITA_DATABASE_URL": storetest.SQLiteURL(t), "QUITA_ADDR": "127.0.0.1:0"}
+		env[b.key] = b.value
+		// A bad value must stop start-up; the timeout only bounds a regression.
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		code := run(ctx, []string{"serve"}, func(k string) string { return env[k] }, nil, io.Discard, &errOut)
 		lines := strings.Split(strings.TrimSpace(errOut.String()), "\n")
 		if code == 0 || len(lines) != 1 || !strings.Contains(lines[0], b.want) {
 			t.Errorf("%s=%s: exit %d, stderr %q; want one line containing %q", b.key, b.value, code, errOut.String(), b.want)
 		}
+		cancel()
 	}
 	policyFile := t.TempDir() + "/quita.yaml"
-	os.WriteFile(policyFile, []byte("charges:\n  late_fee_percent: 10\n"), 0o600)
+	os.WriteFile(policyFile, []byte("company:\n  name: Acme Telecom\ncharges:\n  late_fee_percent: 10\n"), 0o600)
 	errOut.Reset()
-	env = map[string]string{"QUITA_CONFIG": policyFile, "QUITA_DATABASE_URL": storetest.SQLiteURL(t)}
-	code := run(context.Background(), nil, func(k string) string { return env[k] }, nil, io.Discard, &errOut)
+	env = map[string]string{"QUITA_CONFIG": policyFile, "QUITA_DATABASE_URL": storetest.SQLiteURL(t), "QUITA_ADDR": "127.0.0.1:0"}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	code := run(ctx, nil, func(k string) string { return env[k] }, nil, io.Discard, &errOut)
 	if code == 0 || !strings.Contains(errOut.String(), "late_fee_percent") || strings.Count(strings.TrimSpace(errOut.String()), "\n") != 0 {
 		t.Fatalf("a multa over 2%% must stop start-up with one line naming the key: %d %q", code, errOut.String())
 	}
