@@ -24,7 +24,7 @@ type Metrics struct {
 
 // Gauges are values read at scrape time.
 type Gauges struct {
-	OutboxCounts        func(ctx context.Context) (map[[2]string]int64, error)
+	OutboxCounts func(ctx context.Context) (map[[2]string]int64, error)
 }
 
 // NewMetrics registers the collectors; nil gauges are left out.

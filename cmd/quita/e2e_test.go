@@ -61,7 +61,9 @@ func startQuita(t *testing.T, env map[string]string, args ...string) *instance {
 	ctx, cancel := context.WithCancel(context.Background())
 	inst := &instance{t: t, stdout: &syncBuffer{}, stderr: &syncBuffer{}}
 	done := make(chan int, 1)
-	go func() { done <- run(ctx, append([]string{"serve"}, args...), getenv, strings.NewReader(""), inst.stdout, inst.stderr) }()
+	go func() {
+		done <- run(ctx, append([]string{"serve"}, args...), getenv, strings.NewReader(""), inst.stdout, inst.stderr)
+	}()
 	var once sync.Once
 	code := -1
 	inst.stop = func() int {
@@ -232,7 +234,9 @@ func TestServeDemoConversationEndToEnd(t *testing.T) {
 			if !v.OK || v.Entries != len(tr.Entries) {
 				t.Fatalf("verify = %+v", v)
 			}
-			var list struct{ Conversations []struct{ ID, Phone, Status, State string } }
+			var list struct {
+				Conversations []struct{ ID, Phone, Status, State string }
+			}
 			q.call("GET", "/v1/conversations?phone=11988887777", nil, &list)
 			if len(list.Conversations) != 1 || list.Conversations[0].ID != r.ConversationID {
 				t.Fatalf("list by phone = %+v", list)
