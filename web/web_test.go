@@ -1,0 +1,62 @@
+package web
+
+import (
+	"encoding/json"
+	"io"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/quitabot/quita/bot/clock"
+	"github.com/quitabot/quita/bot/policy"
+	"github.com/quitabot/quita/store/coord"
+	"github.com/quitabot/quita/store/storetest"
+)
+
+func TestReadyzReportsAnUnreachableDatabase(t *testing.T) {
+	st := storetest.OpenSQLite(t)
+	app, err := New(Deps{Store: st, Coord: coord.NewMemory(), Clock: clock.NewOffset(), Policy: policy.Default(),
+		Location: time.UTC, APIToken: "0123456789abcdef", Simulator: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := app.Test(httptest.NewRequest("GET", "/readyz", nil))
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("ready while healthy: %v %v", resp.StatusCode, err)
+	}
+	st.Close()
+	resp, err = app.Test(httptest.NewRequest("GET", "/readyz", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	var got struct {
+		Error  errorDetail
+		Checks map[string]string
+	}
+	if err := json.Unmarshal(body, &got); err != nil {
+		t.Fatalf("not JSON: %s", body)
+	}
+	if resp.StatusCode != 503 || got.Error.Code != "unavailable" || got.Checks["database"] != "unreachable" || got.Checks["coordination"] != "ok" {
+		t.Fatalf("readyz with the database down: %d %s", resp.StatusCode, body)
+	}
+	if resp, _ := app.Test(httptest.NewRequest("GET", "/healthz", nil)); resp.StatusCode != 200 {
+		t.Fatalf("healthz must stay up while a dependency is down: %d", resp.StatusCode)
+	}
+}
+
+func TestSimulatorOffRemovesItsRoutes(t *testing.T) {
+	app, err := New(Deps{Store: storetest.OpenSQLite(t), Coord: coord.NewMemory(), Clock: clock.NewOffset(),
+		Policy: policy.Default(), Location: time.UTC, APIToken: "0123456789abcdef", Simulator: false})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/sim", "/v1/sim/outbox?to=%2B5511988887777"} {
+		req := httptest.NewRequest("GET", path, nil)
+		req.Header.Set("Authorization", "Bearer 0123456789abcdef")
+		resp, _ := app.Test(req)
+		if resp.StatusCode != 404 {
+			t.Errorf("%s with the simulator off: %d, want 404", path, resp.StatusCode)
+		}
+	}
+}
