@@ -73,11 +73,7 @@ func (s *server) getTranscript(c *fiber.Ctx) error {
 	if !ok {
 		return bot.Invalid("format", "must be one of %s", strings.Join(transcript.Formats, ", "))
 	}
-	conv, err := s.Store.Conversation(c.UserContext(), c.Params("id"))
-	if err != nil {
-		return err
-	}
-	entries, err := s.Store.Transcript(c.UserContext(), conv.ID)
+	conv, entries, err := s.loadTranscript(c)
 	if err != nil {
 		return err
 	}
@@ -92,12 +88,18 @@ func (s *server) getTranscript(c *fiber.Ctx) error {
 	return c.Send(buf.Bytes())
 }
 
-func (s *server) verifyTranscript(c *fiber.Ctx) error {
+// loadTranscript loads the conversation named in the route and its entries.
+func (s *server) loadTranscript(c *fiber.Ctx) (bot.Conversation, []bot.TranscriptEntry, error) {
 	conv, err := s.Store.Conversation(c.UserContext(), c.Params("id"))
 	if err != nil {
-		return err
+		return conv, nil, err
 	}
 	entries, err := s.Store.Transcript(c.UserContext(), conv.ID)
+	return conv, entries, err
+}
+
+func (s *server) verifyTranscript(c *fiber.Ctx) error {
+	_, entries, err := s.loadTranscript(c)
 	if err != nil {
 		return err
 	}

@@ -29,6 +29,14 @@ type job struct {
 	done chan struct{}
 }
 
+// execute runs the job unless its caller gave up, then releases the caller.
+func (j job) execute() {
+	if j.ctx.Err() == nil {
+		j.run(j.ctx)
+	}
+	close(j.done)
+}
+
 func newActors(idle time.Duration, queueLen int) *actors {
 	return &actors{queues: map[string]chan job{}, idle: idle, queueLen: queueLen, quit: make(chan struct{})}
 }
@@ -74,10 +82,7 @@ func (a *actors) loop(key string, q chan job) {
 	for {
 		select {
 		case j := <-q:
-			if j.ctx.Err() == nil {
-				j.run(j.ctx)
-			}
-			close(j.done)
+			j.execute()
 			if !timer.Stop() {
 				select {
 				case <-timer.C:
@@ -90,10 +95,7 @@ func (a *actors) loop(key string, q chan job) {
 			for {
 				select {
 				case j := <-q:
-					if j.ctx.Err() == nil {
-						j.run(j.ctx)
-					}
-					close(j.done)
+					j.execute()
 				default:
 					return
 				}
