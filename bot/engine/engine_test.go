@@ -29,7 +29,7 @@ type rig struct {
 	clock  *clock.Manual
 }
 
-func newRig(t *testing.T, st *store.Store, co bot.Coordinator) *rig {
+func newRig(t testing.TB, st *store.Store, co bot.Coordinator) *rig {
 	t.Helper()
 	catalog, err := locales.Load()
 	if err != nil {
@@ -50,7 +50,7 @@ func newRig(t *testing.T, st *store.Store, co bot.Coordinator) *rig {
 	return &rig{st: st, engine: e, clock: clk, sender: engine.NewSender(st, clk, nil, nil, sim.New(st, clk, ids))}
 }
 
-func seedMaria(t *testing.T, st *store.Store) {
+func seedMaria(t testing.TB, st *store.Store) {
 	t.Helper()
 	now := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	c := bot.Customer{ID: "cus_maria", Name: "Maria Souza", Phone: "+5511988887777", CreatedAt: now, UpdatedAt: now}
