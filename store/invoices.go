@@ -1,0 +1,107 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/quitabot/quita/bot"
+)
+
+// InvoiceChange says what ApplyInvoice did.
+type InvoiceChange string
+
+// Outcomes of ApplyInvoice.
+const (
+	InvoiceCreated   InvoiceChange = "created"
+	InvoiceUpdated   InvoiceChange = "updated"
+	InvoiceUnchanged InvoiceChange = "unchanged"
+)
+
+// ApplyInvoice stores an invoice and its customer from a billing system in
+// one transaction. The customer is found by its external id, else by
+// phone, else created with newCustomerID. Sending the same content twice
+// changes nothing (not even updated_at) and reports InvoiceUnchanged.
+func (s *Store) ApplyInvoice(ctx context.Context, c bot.Customer, inv bot.Invoice, newCustomerID string) (InvoiceChange, bot.Invoice, error) {
+	change := InvoiceUnchanged
+	err := s.Gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		existing, err := resolveCustomer(tx, c)
+		if err != nil {
+			return err
+		}
+		if existing != nil {
+			c.ID, c.CreatedAt = existing.ID, existing.CreatedAt
+			if c.ExternalID == "" {
+				c.ExternalID = existing.ExternalID
+			}
+			if customerToRow(c).sameAs(*existing) {
+				c.UpdatedAt = existing.UpdatedAt
+			} else if err := upsertCustomer(tx, c); err != nil {
+				return err
+			}
+		} else {
+			c.ID = newCustomerID
+			if err := upsertCustomer(tx, c); err != nil {
+				return err
+			}
+		}
+		inv.CustomerID = c.ID
+		var old invoiceRow
+		err = tx.Where("id = ?", inv.ID).Take(&old).Error
+		switch {
+		case errors.Is(err, gorm.ErrRecordNotFound):
+			change = InvoiceCreated
+		case err != nil:
+			return err
+		default:
+			inv.CreatedAt = old.CreatedAt
+			if old.Status != string(bot.InvoiceOpen) {
+				// Paid and cancelled are final: a late invoice.updated must not reopen collection.
+				inv.Status = bot.InvoiceStatus(old.Status)
+			}
+			if invoiceToRow(inv).sameAs(old) {
+				inv = old.toDomain()
+				return nil
+			}
+			change = InvoiceUpdated
+		}
+		row := invoiceToRow(inv)
+		return tx.Clauses(clause.OnConflict{
+			Columns: []clause.Column{{Name: "id"}},
+			DoUpdates: clause.AssignmentColumns([]string{"customer_id", "amount_cents", "currency", "due_date", "description",
+				"items", "payment_link", "pix_copy_paste", "boleto_line", "pdf_url", "status", "updated_at"}),
+		}).Create(&row).Error
+	})
+	if err != nil {
+		return "", bot.Invoice{}, fmt.Errorf("store: apply invoice %s: %w", inv.ID, err)
+	}
+	return change, inv, nil
+}
+
+func resolveCustomer(tx *gorm.DB, c bot.Customer) (*customerRow, error) {
+	var row customerRow
+	q := tx.Where("phone = ?", c.Phone)
+	if c.ExternalID != "" {
+		q = tx.Where("external_id = ?", c.ExternalID)
+	}
+	err := q.Order("updated_at DESC, id").Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, nil
+	}
+	return &row, err
+}
+
+// sameAs compares the content a billing system controls.
+func (r customerRow) sameAs(o customerRow) bool {
+	return r.ExternalID == o.ExternalID && r.Name == o.Name && r.Phone == o.Phone && r.Email == o.Email &&
+		r.Document == o.Document && r.Locale == o.Locale
+}
+
+func (r invoiceRow) sameAs(o invoiceRow) bool {
+	return r.CustomerID == o.CustomerID && r.AmountCents == o.AmountCents && r.Currency == o.Currency &&
+		r.DueDate == o.DueDate && r.Description == o.Description && r.Items == o.Items && r.PaymentLink == o.PaymentLink &&
+		r.PixCopyPaste == o.PixCopyPaste && r.BoletoLine == o.BoletoLine && r.PDFURL == o.PDFURL && r.Status == o.Status
+}
