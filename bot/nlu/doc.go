@@ -1,0 +1,61 @@
+// Package nlu understands debtor messages: it maps a WhatsApp text to one
+// contract intent (contract §3), a confidence in 0..1 and the entities
+// date, amount_cents, installments and option.
+//
+// It is deterministic, offline and data-driven. Everything language-specific
+// (abbreviations, concept lexicons, rules, negation cues, number words,
+// weekday and month names, date/amount/installment/option patterns) lives
+// in locales/nlu/<locale>[.<part>].nlu, parsed by package locales; this package
+// compiles it once in New and classifies without regular expressions.
+//
+// How a message is read:
+//
+//  1. Fold: lower case, accents off, repeated letters collapsed ("Nãooo"
+//     → "nao", "simmm" → "sim"), emoji kept as words (👍, 🙏), numbers and
+//     d/m dates read with their separators.
+//  2. Rewrite abbreviations (vc, pq, hj, n, ñ, blz, obg, vlw …).
+//  3. Match the lexicon: phrases first (longest wins), then words, then word
+//     beginnings ("parcel*"); a word the data lacks gets its ending rewritten
+//     ("parcelinha" → "parcela", "quitadu" → "quitado") or, from five
+//     letters on, is matched to a lexicon word one typo away ("boletu",
+//     "parselar"). Common words listed in the data are never "corrected".
+//  4. Negation: a cue ("não", "nunca", "sem") negates the next three words
+//     of its clause; clauses end at punctuation and at words like "mas" or
+//     "porque"; "recebi nada" and a clause-final "paguei não" negate the word
+//     before. Rules can ask for a concept negated (~RECEIVE: "não recebi
+//     o boleto") or un-negated (PAID: "já paguei"), so "não paguei ainda"
+//     is negative while "ainda não paguei mas pago amanhã" is a promise.
+//  5. Entities, then rules: each rule is a conjunction of concept and
+//     entity tests with a weight. Among intents with a strong rule (weight
+//     ≥ 0.75) the contract's precedence picks the winner; inside one rank
+//     (the concrete asks, yes/no, greeting/thanks) the stronger rule wins,
+//     then the contract's listed order. Without a strong rule the
+//     strongest weak cue wins; without any, unknown.
+//
+// Choices the contract leaves open:
+//   - A message that is only "1" is affirmative and only "2" negative;
+//     any bare number also sets option. A button id ("pay_now",
+//     "menu:pay_now") sets option and, when it names an intent, that intent.
+//   - "dia 10" is the next 10th not in the past; a weekday is the next one
+//     after today; "semana que vem" is next Monday; "mês que vem" and
+//     "próximo mês" are the 1st of next month; "fim do mês" is the last day
+//     of this month; "meio do mês" the next 15th. When the message reports a
+//     payment already made, day and weekday references resolve backwards
+//     ("paguei dia 20" is the last 20th).
+//   - Unknown locales fall back to pt-BR; "en-US" finds "en".
+//   - A message that is only a bracketed placeholder ("<áudio>",
+//     "[figurinha]") is unknown; so is a greeting followed by several
+//     words the lexicon does not know (off-topic chat).
+//   - A '?' right after a tag word ("pago amanhã, ok?") does not turn a
+//     dated commitment into a question.
+//
+// Confidence is the winning rule's weight, lowered when several strong
+// intents competed or many words went unrecognised; unknown stays ≤ 0.5.
+//
+// Tuning: corpus_test.go measures the labelled corpus and the dev sets
+// (go test -run Corpus -v prints accuracy per intent and a confusion
+// summary; -nlu.show=train lists misses of one split from the package
+// directory), and explain_test.go shows how a message was read.
+//
+// It imports bot (for the types) and locales (for the data) only.
+package nlu
