@@ -83,6 +83,8 @@ type ConversationStore interface {
 	// CustomerByPhone returns the customer with one of the given phone
 	// variants, or nil.
 	CustomerByPhone(ctx context.Context, phones []string) (*Customer, error)
+	// Customer returns one customer by Quita id.
+	Customer(ctx context.Context, id string) (Customer, error)
 	// OpenInvoices lists a customer's open invoices by due date.
 	OpenInvoices(ctx context.Context, customerID string) ([]Invoice, error)
 	// SaveMedia stores an attachment's bytes and returns it with URL set.

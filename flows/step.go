@@ -12,6 +12,9 @@ func Step(state string, mem Memory, in Input, env Env) Result {
 	if state == "" {
 		state = StateStart
 	}
+	if in.Event != "" {
+		return event(state, mem, in, env)
+	}
 	switch {
 	case state == StateClosed:
 		return closed(mem, env)

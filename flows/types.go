@@ -23,11 +23,19 @@ type Memory struct {
 	InvoiceID         string     `json:"invoice_id,omitempty"`
 }
 
-// Input is one thing that happened to the conversation: a debtor message.
+// Events that reach a conversation without a debtor message.
+const (
+	EventInvoicePaid = "invoice.paid" // the billing system confirmed a payment
+)
+
+// Input is one thing that happened to the conversation: a debtor message,
+// or an event (Event set) such as a payment the billing system confirmed.
 type Input struct {
-	Text  string
-	Class bot.Classification
-	Media *bot.Media
+	Text    string
+	Class   bot.Classification
+	Media   *bot.Media
+	Event   string
+	Invoice *bot.Invoice // the invoice an event is about
 }
 
 // option returns the menu option the input selects: the classifier's

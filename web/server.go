@@ -13,6 +13,7 @@ import (
 	"github.com/quitabot/quita/bot/engine"
 	"github.com/quitabot/quita/bot/policy"
 	"github.com/quitabot/quita/store"
+	"github.com/quitabot/quita/webhooks"
 )
 
 // SettableClock is the service clock; the simulator may move it forward.
@@ -47,8 +48,10 @@ type Deps struct {
 	RunDue    []DueRunner
 	Debtors   func(ctx context.Context) []Debtor
 	Metrics   *Metrics
-	Logger    *slog.Logger
-	Version   string
+	// WebhookVerifier checks inbound billing webhooks (QUITA_WEBHOOK_SECRET).
+	WebhookVerifier *webhooks.Verifier
+	Logger          *slog.Logger
+	Version         string
 }
 
 type server struct {
@@ -96,21 +99,31 @@ func (s *server) routes(app *fiber.App) {
 	app.Get("/metrics", s.metrics)
 	app.Get("/", func(c *fiber.Ctx) error { return c.Redirect("/sim", fiber.StatusSeeOther) })
 
+	// Auth is per route, not per group: fiber runs a group's middleware for
+	// every path under its prefix, which would mix the rules of the groups.
+	bearer := s.requireAuth(false)
+	page := s.requireAuth(true) // bearer, or the simulator page's session
 	v1 := app.Group("/v1")
-	read := v1.Group("", s.requireAuth(true))
-	read.Get("/conversations", s.listConversations)
-	read.Get("/conversations/:id", s.getConversation)
-	read.Get("/conversations/:id/transcript", s.getTranscript)
-	read.Get("/conversations/:id/transcript/verify", s.verifyTranscript)
-	read.Get("/media/:id", s.getMedia)
-
+	// Signed by the billing system (Standard Webhooks), not by bearer token.
+	v1.Post("/webhooks/billing", s.billingWebhook)
+	v1.Get("/webhooks/received", bearer, s.receivedWebhooks)
+	v1.Get("/invoices", bearer, s.listInvoices)
+	v1.Post("/invoices", bearer, s.createInvoice)
+	v1.Get("/invoices/:id", bearer, s.getInvoice)
+	v1.Get("/conversations", page, s.listConversations)
+	v1.Get("/conversations/:id", page, s.getConversation)
+	v1.Get("/conversations/:id/transcript", page, s.getTranscript)
+	v1.Get("/conversations/:id/transcript/verify", page, s.verifyTranscript)
+	v1.Get("/media/:id", page, s.getMedia)
 	if s.Simulator {
 		app.Get("/sim", s.simPage)
-		sim := v1.Group("/sim", s.requireAuth(true))
-		sim.Post("/inbound", s.simInbound)
-		sim.Post("/clock", s.simClock)
-		sim.Get("/outbox", s.simOutbox)
+		v1.Post("/sim/inbound", page, s.simInbound)
+		v1.Post("/sim/clock", page, s.simClock)
+		v1.Get("/sim/outbox", page, s.simOutbox)
 	}
+	// Unknown /v1 paths need the token too, so the API's shape is not
+	// discoverable anonymously.
+	v1.Use(bearer)
 	app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }
 

@@ -46,6 +46,10 @@ type Config struct {
 	DefaultLocale string
 	Logger        *slog.Logger
 	Observer      Observer
+	// Transports are the transports a conversation may live on, the
+	// preferred first; events for a debtor without a conversation start one
+	// on the first.
+	Transports []string
 	// Committed is called after a turn is committed with the ids of the
 	// outbox messages it queued, so a sender can deliver them at once.
 	Committed func(outboxIDs []string)

@@ -13,18 +13,27 @@ import (
 	"github.com/quitabot/quita/locales"
 )
 
-// step handles one stored inbound message: everything it writes goes into
-// a single Turn.
-func (e *Engine) step(ctx context.Context, rec bot.InboxRecord) (Outcome, error) {
-	msg := rec.Message
+// turnContext is what a step knows before the flow runs.
+type turnContext struct {
+	now      time.Time
+	conv     bot.Conversation
+	isNew    bool
+	customer *bot.Customer
+	locale   string
+	mem      flows.Memory
+	env      flows.Env
+}
+
+// prepare loads a conversation (or starts one) and what the flow may know.
+func (e *Engine) prepare(ctx context.Context, transport, from string) (*turnContext, error) {
 	now := e.cfg.Clock.Now().In(e.cfg.Location)
-	conv, isNew, err := e.loadConversation(ctx, msg.Transport, msg.From, now)
+	conv, isNew, err := e.loadConversation(ctx, transport, from, now)
 	if err != nil {
-		return Outcome{}, err
+		return nil, err
 	}
-	customer, err := e.cfg.Store.CustomerByPhone(ctx, phone.Variants(msg.From))
+	customer, err := e.cfg.Store.CustomerByPhone(ctx, phone.Variants(from))
 	if err != nil {
-		return Outcome{}, err
+		return nil, err
 	}
 	var invoices []bot.Invoice
 	if customer != nil {
@@ -33,39 +42,54 @@ func (e *Engine) step(ctx context.Context, rec bot.InboxRecord) (Outcome, error)
 			conv.Locale = locales.Resolve(customer.Locale)
 		}
 		if invoices, err = e.cfg.Store.OpenInvoices(ctx, customer.ID); err != nil {
-			return Outcome{}, err
+			return nil, err
 		}
 	}
-	locale := conv.Locale
-	if locale == "" {
-		locale = e.cfg.DefaultLocale
+	tc := &turnContext{now: now, conv: conv, isNew: isNew, customer: customer, locale: conv.Locale}
+	if tc.locale == "" {
+		tc.locale = e.cfg.DefaultLocale
+	}
+	if len(conv.Memory) > 0 {
+		if err := json.Unmarshal(conv.Memory, &tc.mem); err != nil {
+			return nil, fmt.Errorf("engine: memory of %s: %w", conv.ID, err)
+		}
+	}
+	tc.env = e.env(now, customer, invoices)
+	return tc, nil
+}
+
+// step handles one stored inbound message: everything it writes goes into
+// a single Turn.
+func (e *Engine) step(ctx context.Context, rec bot.InboxRecord) (Outcome, error) {
+	msg := rec.Message
+	tc, err := e.prepare(ctx, msg.Transport, msg.From)
+	if err != nil {
+		return Outcome{}, err
 	}
 	var class bot.Classification
 	if msg.Text != "" {
-		class = e.cfg.Classifier.Classify(msg.Text, locale, now)
+		class = e.cfg.Classifier.Classify(msg.Text, tc.locale, tc.now)
 	} else {
 		class = bot.Classification{Intent: bot.IntentUnknown}
 	}
-	var mem flows.Memory
-	if len(conv.Memory) > 0 {
-		if err := json.Unmarshal(conv.Memory, &mem); err != nil {
-			return Outcome{}, fmt.Errorf("engine: memory of %s: %w", conv.ID, err)
-		}
-	}
-	env := e.env(now, customer, invoices)
-	res := flows.Step(conv.State, mem, flows.Input{Text: msg.Text, Class: class, Media: msg.Media}, env)
+	res := flows.Step(tc.conv.State, tc.mem, flows.Input{Text: msg.Text, Class: class, Media: msg.Media}, tc.env)
+	first := bot.TranscriptEntry{At: tc.now, Direction: bot.DirectionIn, Author: bot.AuthorDebtor,
+		Text: msg.Text, Media: msg.Media, Intent: string(class.Intent), StateFrom: tc.conv.State, StateTo: res.State}
+	return e.commit(ctx, tc, res, first, rec.ID, class.Intent)
+}
 
-	stateFrom := conv.State
+// commit turns a flow result into one Turn and writes it.
+func (e *Engine) commit(ctx context.Context, tc *turnContext, res flows.Result, first bot.TranscriptEntry, inboxID string, intent bot.Intent) (Outcome, error) {
+	conv := tc.conv
 	conv.State = res.State
-	conv.UpdatedAt = now
+	conv.UpdatedAt = tc.now
+	var err error
 	if conv.Memory, err = json.Marshal(res.Memory); err != nil {
 		return Outcome{}, err
 	}
-	turn := bot.Turn{Conversation: conv, IsNew: isNew, InboxID: rec.ID}
-	turn.Entries = append(turn.Entries, bot.TranscriptEntry{At: now, Direction: bot.DirectionIn, Author: bot.AuthorDebtor,
-		Text: msg.Text, Media: msg.Media, Intent: string(class.Intent), StateFrom: stateFrom, StateTo: res.State})
-	out := Outcome{ConversationID: conv.ID, Intent: class.Intent, State: res.State}
-	if err := e.applyActions(&turn, &out, res.Actions, locale, customer, now); err != nil {
+	turn := bot.Turn{Conversation: conv, IsNew: tc.isNew, InboxID: inboxID, Entries: []bot.TranscriptEntry{first}}
+	out := Outcome{ConversationID: conv.ID, Intent: intent, State: res.State}
+	if err := e.applyActions(&turn, &out, res.Actions, tc.locale, tc.customer, tc.now); err != nil {
 		return Outcome{}, err
 	}
 	if turn.Result, err = json.Marshal(out); err != nil {

@@ -101,12 +101,12 @@ func (c *config) validate() error {
 	if c.APIToken != "" && len(c.APIToken) < 16 {
 		return fmt.Errorf("QUITA_API_TOKEN: must be at least 16 characters (leave it empty to have one generated)")
 	}
-	for env, v := range map[string]string{"QUITA_WEBHOOK_SECRET": c.WebhookSecret, "QUITA_BILLING_WEBHOOK_SECRET": c.BillingWebhookSecret} {
-		if v == "" {
-			continue
-		}
-		if _, e := webhooks.ParseSecret(v); e != nil {
-			return fmt.Errorf("%s: %v", env, e)
+	if _, e := parseSecrets(c.WebhookSecret); e != nil {
+		return fmt.Errorf("QUITA_WEBHOOK_SECRET: %v", e)
+	}
+	if c.BillingWebhookSecret != "" {
+		if _, e := webhooks.ParseSecret(c.BillingWebhookSecret); e != nil {
+			return fmt.Errorf("QUITA_BILLING_WEBHOOK_SECRET: %v", e)
 		}
 	}
 	if c.BillingWebhookURL != "" && !strings.HasPrefix(c.BillingWebhookURL, "https://") && !strings.HasPrefix(c.BillingWebhookURL, "http://") {
@@ -140,4 +140,18 @@ func onOff(env, v string) (bool, error) {
 		return false, nil
 	}
 	return false, fmt.Errorf("%s: %q must be on or off", env, v)
+}
+
+// parseSecrets reads QUITA_WEBHOOK_SECRET: one secret, or two separated by
+// a space or comma while a billing system rotates its key (both verify).
+func parseSecrets(v string) ([]webhooks.Secret, error) {
+	var out []webhooks.Secret
+	for _, part := range strings.FieldsFunc(v, func(r rune) bool { return r == ' ' || r == ',' }) {
+		s, err := webhooks.ParseSecret(part)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, nil
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/quitabot/quita/store"
 	"github.com/quitabot/quita/store/coord"
 	"github.com/quitabot/quita/web"
+	"github.com/quitabot/quita/webhooks"
 )
 
 // realClock is the production clock; the simulator is off, so nothing may
@@ -113,13 +114,17 @@ func start(ctx context.Context, cfg *config, stdout, stderr io.Writer) (_ *servi
 	if cfg.Simulator {
 		transports = append(transports, sim.New(svc.store, svc.clock, ids))
 	}
+	transportNames := make([]string, len(transports))
+	for i, t := range transports {
+		transportNames[i] = t.Name()
+	}
 	if cfg.WhatsApp {
 		log.Warn("the WhatsApp link is not part of this build yet; only the simulator transport runs")
 	}
 	svc.sender = engine.NewSender(svc.store, svc.clock, log, metrics, transports...)
 	svc.engine, err = engine.New(engine.Config{
 		Store: svc.store, Classifier: classifier, Catalog: catalog, Policy: pol, Clock: svc.clock, IDs: ids,
-		Coord: svc.coord, Location: cfg.Timezone, DefaultLocale: cfg.Locale, Logger: log, Observer: metrics,
+		Coord: svc.coord, Location: cfg.Timezone, DefaultLocale: cfg.Locale, Logger: log, Observer: metrics, Transports: transportNames,
 		Committed: func([]string) { svc.sender.Wake() },
 	})
 	if err != nil {
@@ -142,8 +147,14 @@ func metricsWithEngine(m *web.Metrics, e *engine.Engine) { m.RegisterActive(e.Ac
 // in-flight requests finish, queued conversation work drains, the sender
 // stops after its current message.
 func (s *service) listenAndServe(ctx context.Context, stdout io.Writer) error {
+	secrets, err := parseSecrets(s.cfg.WebhookSecret)
+	if err != nil {
+		return fmt.Errorf("QUITA_WEBHOOK_SECRET: %v", err)
+	}
+	verifier := &webhooks.Verifier{Secrets: secrets, Tolerance: webhooks.DefaultTolerance, Now: time.Now}
 	app, err := web.New(web.Deps{
-		Store: s.store, Engine: s.engine, Sender: s.sender, Coord: s.coord, Clock: s.clock, Policy: s.policy,
+		WebhookVerifier: verifier,
+		Store:           s.store, Engine: s.engine, Sender: s.sender, Coord: s.coord, Clock: s.clock, Policy: s.policy,
 		Location: s.cfg.Timezone, APIToken: s.cfg.APIToken, Simulator: s.cfg.Simulator,
 		RunDue:  []web.DueRunner{s.sender.RunDue},
 		Debtors: func(ctx context.Context) []web.Debtor { return demoDebtors(ctx, s.store) },

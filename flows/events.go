@@ -1,0 +1,41 @@
+package flows
+
+import "github.com/quitabot/quita/bot"
+
+// event handles what happens to a conversation without a debtor message.
+func event(state string, mem Memory, in Input, env Env) Result {
+	if in.Event == EventInvoicePaid && in.Invoice != nil {
+		return paymentConfirmed(state, mem, *in.Invoice, env)
+	}
+	return Result{State: state, Memory: mem}
+}
+
+// paymentConfirmed thanks the debtor once the billing system confirms a
+// payment. A closed number (wrong person) hears nothing; a person not yet
+// confirmed hears a thanks without any detail of the debt.
+func paymentConfirmed(state string, mem Memory, inv bot.Invoice, env Env) Result {
+	if state == StateClosed || env.Customer == nil {
+		return Result{State: state, Memory: mem}
+	}
+	if mem.InvoiceID == inv.ID {
+		mem.InvoiceID = ""
+	}
+	if !mem.IdentityConfirmed {
+		return Result{State: stateOr(state, StateStart), Memory: mem, Actions: []Action{
+			reply(say("intro.unknown", nil), say("paid.thanks_private", nil)),
+		}}
+	}
+	desc := inv.Description
+	if desc == "" {
+		desc = inv.ID
+	}
+	parts := []Part{say("paid.thanks", Args{"first_name": nameArgs(env)["first_name"], "description": desc, "amount": Money(inv.AmountCents)})}
+	actions := []Action{}
+	if len(env.Invoices) == 0 {
+		parts = append(parts, say("paid.all_settled", nil))
+		actions = append(actions, SetStatus{Status: bot.StatusResolved})
+	} else {
+		parts = append(parts, say("paid.others_open", Args{"count": len(env.Invoices)}))
+	}
+	return Result{State: StateMenu, Memory: mem, Actions: append([]Action{reply(parts...)}, actions...)}
+}

@@ -1,0 +1,134 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/quitabot/quita/bot"
+)
+
+// SetInvoiceStatus moves an open invoice to paid or cancelled. It reports
+// whether anything changed: settling an invoice that is already settled is
+// a no-op, so a repeated billing event has no second effect.
+func (s *Store) SetInvoiceStatus(ctx context.Context, id string, status bot.InvoiceStatus, at time.Time) (bot.Invoice, bool, error) {
+	var inv bot.Invoice
+	changed := false
+	err := s.Gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var row invoiceRow
+		if err := tx.Where("id = ?", id).Take(&row).Error; err != nil {
+			return notFound(err, "invoice %s", id)
+		}
+		if row.Status == string(status) || row.Status != string(bot.InvoiceOpen) && status != bot.InvoicePaid {
+			inv = row.toDomain()
+			return nil
+		}
+		// A cancelled invoice that the billing system then reports paid is
+		// paid: money received wins.
+		row.Status, row.UpdatedAt = string(status), at.UTC()
+		if err := tx.Model(&invoiceRow{}).Where("id = ?", id).
+			Updates(map[string]any{"status": row.Status, "updated_at": row.UpdatedAt}).Error; err != nil {
+			return err
+		}
+		inv, changed = row.toDomain(), true
+		return nil
+	})
+	if err != nil {
+		var be *bot.Error
+		if errors.As(err, &be) {
+			return bot.Invoice{}, false, err
+		}
+		return bot.Invoice{}, false, fmt.Errorf("store: set invoice %s %s: %w", id, status, err)
+	}
+	return inv, changed, nil
+}
+
+// UpdateCustomerByExternalID applies a billing system's customer.updated.
+// It returns not_found when no customer has that external id.
+func (s *Store) UpdateCustomerByExternalID(ctx context.Context, c bot.Customer) (bot.Customer, bool, error) {
+	var out bot.Customer
+	changed := false
+	err := s.Gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var row customerRow
+		if err := tx.Where("external_id = ?", c.ExternalID).Take(&row).Error; err != nil {
+			return notFound(err, "customer %s", c.ExternalID)
+		}
+		c.ID, c.CreatedAt, c.Tags = row.ID, row.CreatedAt, row.toDomain().Tags
+		if customerToRow(c).sameAs(row) {
+			out = row.toDomain()
+			return nil
+		}
+		changed = true
+		out = c
+		return upsertCustomer(tx, c)
+	})
+	return out, changed, err
+}
+
+// InvoiceFilter narrows Invoices. Overdue means open with a due date
+// before Today (YYYY-MM-DD in the business timezone).
+type InvoiceFilter struct {
+	Status  string
+	Overdue bool
+	Today   string
+	Phones  []string
+	After   string // id cursor: invoices with a greater id
+	Limit   int
+}
+
+// InvoiceWithCustomer pairs an invoice with its debtor for listings.
+type InvoiceWithCustomer struct {
+	Invoice  bot.Invoice
+	Customer bot.Customer
+}
+
+// Invoices lists invoices by id, with their customers.
+func (s *Store) Invoices(ctx context.Context, f InvoiceFilter) ([]InvoiceWithCustomer, error) {
+	limit := f.Limit
+	if limit <= 0 || limit > 500 {
+		limit = 100
+	}
+	q := s.Gorm.WithContext(ctx).Model(&invoiceRow{}).Order("id").Limit(limit)
+	if f.Status != "" {
+		q = q.Where("status = ?", f.Status)
+	}
+	if f.Overdue {
+		q = q.Where("status = ? AND due_date < ?", bot.InvoiceOpen, f.Today)
+	}
+	if len(f.Phones) > 0 {
+		q = q.Where("customer_id IN (?)", s.Gorm.Model(&customerRow{}).Select("id").Where("phone IN ?", f.Phones))
+	}
+	if f.After != "" {
+		q = q.Where("id > ?", f.After)
+	}
+	var rows []invoiceRow
+	if err := q.Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("store: list invoices: %w", err)
+	}
+	ids := map[string]bool{}
+	var customerIDs []string
+	for _, r := range rows {
+		if !ids[r.CustomerID] {
+			ids[r.CustomerID] = true
+			customerIDs = append(customerIDs, r.CustomerID)
+		}
+	}
+	customers := map[string]bot.Customer{}
+	if len(customerIDs) > 0 {
+		var crows []customerRow
+		if err := s.Gorm.WithContext(ctx).Where("id IN ?", customerIDs).Find(&crows).Error; err != nil {
+			return nil, fmt.Errorf("store: list invoice customers: %w", err)
+		}
+		for _, c := range crows {
+			customers[c.ID] = c.toDomain()
+		}
+	}
+	out := make([]InvoiceWithCustomer, len(rows))
+	for i, r := range rows {
+		out[i] = InvoiceWithCustomer{Invoice: r.toDomain(), Customer: customers[r.CustomerID]}
+	}
+	return out, nil
+}
