@@ -10,7 +10,7 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-//go:embed messages/*.yaml
+//go:embed messages
 var messageFiles embed.FS
 
 // Supported lists the locales that ship, the default first.
@@ -27,21 +27,29 @@ type Catalog struct {
 // Load reads the embedded catalogs.
 func Load() (*Catalog, error) { return LoadFS(messageFiles) }
 
-// LoadFS reads catalogs from fsys (files messages/<locale>.yaml).
+// LoadFS reads catalogs from fsys: every messages/<locale>/*.yaml file,
+// merged. Catalogs are split by conversation topic so each flow's texts sit
+// together; a key defined twice is an error.
 func LoadFS(fsys fs.FS) (*Catalog, error) {
 	c := &Catalog{messages: map[string]map[string]string{}}
 	for _, loc := range Supported {
-		data, err := fs.ReadFile(fsys, "messages/"+loc+".yaml")
-		if err != nil {
-			return nil, fmt.Errorf("locales: %s: %w", loc, err)
-		}
-		var tree map[string]any
-		if err := yaml.Unmarshal(data, &tree); err != nil {
-			return nil, fmt.Errorf("locales: %s: %w", loc, err)
+		files, err := fs.Glob(fsys, "messages/"+loc+"/*.yaml")
+		if err != nil || len(files) == 0 {
+			return nil, fmt.Errorf("locales: %s: no message files", loc)
 		}
 		flat := map[string]string{}
-		if err := flatten("", tree, flat); err != nil {
-			return nil, fmt.Errorf("locales: %s: %w", loc, err)
+		for _, file := range files {
+			data, err := fs.ReadFile(fsys, file)
+			if err != nil {
+				return nil, fmt.Errorf("locales: %w", err)
+			}
+			var tree map[string]any
+			if err := yaml.Unmarshal(data, &tree); err != nil {
+				return nil, fmt.Errorf("locales: %s: %w", file, err)
+			}
+			if err := flatten("", tree, flat); err != nil {
+				return nil, fmt.Errorf("locales: %s: %w", file, err)
+			}
 		}
 		c.messages[loc] = flat
 	}
@@ -57,6 +65,9 @@ func flatten(prefix string, node map[string]any, out map[string]string) error {
 		}
 		switch v := v.(type) {
 		case string:
+			if _, dup := out[key]; dup {
+				return fmt.Errorf("key %s is defined twice", key)
+			}
 			out[key] = v
 		case map[string]any:
 			if err := flatten(key, v, out); err != nil {

@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"testing/fstest"
 )
 
 func TestCatalogsHaveTheSameKeysAndPlaceholders(t *testing.T) {
@@ -90,5 +91,16 @@ func TestFormatting(t *testing.T) {
 	}
 	if got := FullDate("es", "2026-01-05"); got != "05/01/2026" {
 		t.Errorf("FullDate = %q", got)
+	}
+}
+
+func TestLoadRefusesAKeyDefinedTwice(t *testing.T) {
+	fsys := fstest.MapFS{}
+	for _, loc := range Supported {
+		fsys["messages/"+loc+"/a.yaml"] = &fstest.MapFile{Data: []byte("menu:\n  prompt: \"x\"\n")}
+		fsys["messages/"+loc+"/b.yaml"] = &fstest.MapFile{Data: []byte("menu:\n  prompt: \"y\"\n")}
+	}
+	if _, err := LoadFS(fsys); err == nil || !strings.Contains(err.Error(), "menu.prompt is defined twice") {
+		t.Fatalf("duplicate key not refused: %v", err)
 	}
 }
