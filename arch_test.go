@@ -52,8 +52,10 @@ func TestDependencyDirection(t *testing.T) {
 		allowed func(imp string) bool
 	}{
 		{"bot is the stdlib-only leaf", func(d string) bool { return d == "bot" }, isStdlib},
-		{"flows are pure: bot and stdlib only", func(d string) bool { return d == "flows" },
-			func(i string) bool { return isStdlib(i) || i == module+"/bot" }},
+		{"flows are pure: bot, its pure policy and pix packages, and stdlib only", func(d string) bool { return d == "flows" },
+			func(i string) bool {
+				return isStdlib(i) || i == module+"/bot" || i == module+"/bot/policy" || i == module+"/bot/pix"
+			}},
 		{"fiber only in web", func(d string) bool { return d != "web" },
 			func(i string) bool { return !strings.HasPrefix(i, "github.com/gofiber/") }},
 		{"gorm only in store", func(d string) bool { return !strings.HasPrefix(d, "store") },

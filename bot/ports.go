@@ -66,6 +66,7 @@ type Turn struct {
 	Outbox       []OutboxItem
 	InboxID      string
 	Result       []byte
+	Collections  []Collection // invoice collection states to upsert
 }
 
 // ConversationStore is the persistence the engine needs.
@@ -87,6 +88,9 @@ type ConversationStore interface {
 	Customer(ctx context.Context, id string) (Customer, error)
 	// OpenInvoices lists a customer's open invoices by due date.
 	OpenInvoices(ctx context.Context, customerID string) ([]Invoice, error)
+	// Collections returns the collection state of the given invoices; an
+	// invoice without a row is active.
+	Collections(ctx context.Context, invoiceIDs []string) (map[string]Collection, error)
 	// SaveMedia stores an attachment's bytes and returns it with URL set.
 	SaveMedia(ctx context.Context, m Media) (Media, error)
 	// CommitTurn writes a turn atomically. It fails with ErrVersionConflict

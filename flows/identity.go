@@ -2,6 +2,10 @@ package flows
 
 import "github.com/quitabot/quita/bot"
 
+func init() {
+	byIntent[bot.IntentWrongPerson] = func(_ string, mem Memory, _ Input, _ Env) Result { return wrongPerson(mem) }
+}
+
 // askIdentity confirms who is on the other end before anything about the
 // debt is said, and remembers what they asked so it can be answered after.
 func askIdentity(mem Memory, in Input, env Env) Result {

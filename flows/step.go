@@ -32,14 +32,37 @@ func Step(state string, mem Memory, in Input, env Env) Result {
 // details, which LGPD and CDC art. 42 forbid before the person is known.
 func needsIdentity(intent bot.Intent) bool {
 	switch intent {
-	case bot.IntentThanks:
+	case bot.IntentThanks, bot.IntentOptOut, bot.IntentWrongPerson, bot.IntentHumanAgent:
+		// Honoured at once for whoever is writing: none of them reveals the debt.
 		return false
 	}
 	return true
 }
 
-// answer handles a request from a confirmed debtor.
+// Handler answers one input in a given state.
+type Handler func(state string, mem Memory, in Input, env Env) Result
+
+// byState routes inputs in states owned by a topic (a pending question,
+// an offer on the table) to that topic's handler; byIntent answers an
+// intent in any other state. Topic files register themselves in init, so
+// adding a topic never edits the dispatcher.
+var (
+	byState  = map[string]Handler{}
+	byIntent = map[bot.Intent]Handler{}
+)
+
+// answer handles an input from a confirmed debtor: the state's owner
+// first, then the intent's handler, then the core intents below.
 func answer(state string, mem Memory, in Input, env Env) Result {
+	if h, ok := byState[state]; ok {
+		return h(state, mem, in, env)
+	}
+	return answerIntent(state, mem, in, env)
+}
+
+// answerIntent answers by intent alone; state handlers fall back to it for
+// anything they do not expect, so no input ever meets silence.
+func answerIntent(state string, mem Memory, in Input, env Env) Result {
 	intent := in.Class.Intent
 	if state == StateMenu {
 		switch in.option() {
@@ -48,6 +71,9 @@ func answer(state string, mem Memory, in Input, env Env) Result {
 		case "2":
 			return contactInfo(mem, env)
 		}
+	}
+	if h, ok := byIntent[intent]; ok {
+		return h(state, mem, in, env)
 	}
 	switch intent {
 	case bot.IntentBalanceInquiry:

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/quitabot/quita/bot"
+	"github.com/quitabot/quita/bot/policy"
 )
 
 // State names. They appear in the transcript and the API.
@@ -20,7 +21,12 @@ type Memory struct {
 	IdentityConfirmed bool       `json:"identity_confirmed,omitempty"`
 	PendingIntent     bot.Intent `json:"pending_intent,omitempty"`
 	Unknowns          int        `json:"unknowns,omitempty"`
-	InvoiceID         string     `json:"invoice_id,omitempty"`
+	// InvoiceID is the invoice being discussed when the debtor has several.
+	InvoiceID string `json:"invoice_id,omitempty"`
+	// Topic memories, each owned by its topic's file.
+	Pay  PayMemory  `json:"pay,omitempty"`
+	Deal DealMemory `json:"deal,omitempty"`
+	Care CareMemory `json:"care,omitempty"`
 }
 
 // Events that reach a conversation without a debtor message.
@@ -66,6 +72,9 @@ type Env struct {
 	Customer *bot.Customer
 	Invoices []bot.Invoice
 	Charges  map[string]Charge // by invoice id; absent means no charges
+	// Collections holds the paused or replaced invoices; absent means active.
+	Collections map[string]bot.Collection
+	Policy      policy.Policy
 }
 
 // Money is an amount in cents; Date an ISO civil date. The engine formats
@@ -93,10 +102,26 @@ type Button struct {
 // Action is something Step asks the engine to do.
 type Action interface{ action() }
 
-// Reply sends one message made of catalog parts joined by line breaks.
+// Reply sends one message made of catalog parts joined by line breaks,
+// optionally with a document (an invoice PDF).
 type Reply struct {
-	Parts   []Part
-	Buttons []Button
+	Parts    []Part
+	Buttons  []Button
+	Document *Document
+}
+
+// Document is a file sent with a reply.
+type Document struct {
+	URL      string
+	Filename string
+}
+
+// SetCollection changes an invoice's collection state (a pause, a plan).
+type SetCollection struct {
+	InvoiceID string
+	Status    bot.CollectionStatus
+	Until     string // ISO date
+	Detail    []byte // JSON
 }
 
 // SetStatus changes the conversation's agent-facing status.
@@ -108,9 +133,10 @@ type Emit struct {
 	Data map[string]any
 }
 
-func (Reply) action()     {}
-func (SetStatus) action() {}
-func (Emit) action()      {}
+func (Reply) action()         {}
+func (SetStatus) action()     {}
+func (Emit) action()          {}
+func (SetCollection) action() {}
 
 // Result is the outcome of one step.
 type Result struct {

@@ -121,6 +121,9 @@ func (s *Store) CommitTurn(ctx context.Context, t bot.Turn) ([]bot.TranscriptEnt
 				return err
 			}
 		}
+		if err := saveCollections(tx, t.Collections); err != nil {
+			return err
+		}
 		if len(t.Outbox) > 0 {
 			rows := make([]outboxRow, len(t.Outbox))
 			for i, o := range t.Outbox {

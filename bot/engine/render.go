@@ -41,6 +41,9 @@ func (e *Engine) render(locale string, r flows.Reply) (bot.OutboundMessage, erro
 		lines = append(lines, text)
 	}
 	msg := bot.OutboundMessage{Text: strings.Join(lines, "\n")}
+	if d := r.Document; d != nil {
+		msg.Document = &bot.Media{Type: "document", MIME: "application/pdf", URL: d.URL, Filename: d.Filename}
+	}
 	for _, b := range r.Buttons {
 		title, err := e.cfg.Catalog.Text(locale, b.Key, e.formatArgs(locale, nil))
 		if err != nil {

@@ -55,6 +55,15 @@ func (e *Engine) prepare(ctx context.Context, transport, from string) (*turnCont
 		}
 	}
 	tc.env = e.env(now, customer, invoices)
+	if len(invoices) > 0 {
+		ids := make([]string, len(invoices))
+		for i, inv := range invoices {
+			ids[i] = inv.ID
+		}
+		if tc.env.Collections, err = e.cfg.Store.Collections(ctx, ids); err != nil {
+			return nil, err
+		}
+	}
 	return tc, nil
 }
 
@@ -116,7 +125,8 @@ func (e *Engine) loadConversation(ctx context.Context, transport, from string, n
 // env gathers what the flow may know, with today's charges per policy.
 func (e *Engine) env(now time.Time, customer *bot.Customer, invoices []bot.Invoice) flows.Env {
 	today := policy.DateOf(now)
-	env := flows.Env{Now: now, Today: today.String(), Customer: customer, Invoices: invoices, Charges: map[string]flows.Charge{}}
+	env := flows.Env{Now: now, Today: today.String(), Customer: customer, Invoices: invoices, Charges: map[string]flows.Charge{},
+		Collections: map[string]bot.Collection{}, Policy: e.cfg.Policy}
 	for _, inv := range invoices {
 		due, err := policy.ParseDate(inv.DueDate)
 		if err != nil {
@@ -151,6 +161,11 @@ func (e *Engine) applyActions(turn *bot.Turn, out *Outcome, actions []flows.Acti
 			out.OutboxIDs = append(out.OutboxIDs, msg.ID)
 		case flows.SetStatus:
 			conv.Status = a.Status
+		case flows.SetCollection:
+			turn.Collections = append(turn.Collections, bot.Collection{InvoiceID: a.InvoiceID, Status: a.Status,
+				Until: a.Until, Detail: a.Detail, UpdatedAt: now})
+			turn.Entries = append(turn.Entries, bot.TranscriptEntry{At: now, Direction: bot.DirectionSystem,
+				Author: bot.AuthorSystem, Text: "collection of " + a.InvoiceID + ": " + string(a.Status) + untilText(a.Until)})
 		case flows.Emit:
 			item, err := e.event(a, conv, customer, now)
 			if err != nil {
@@ -186,4 +201,11 @@ func (e *Engine) event(a flows.Emit, conv *bot.Conversation, customer *bot.Custo
 	}
 	return bot.OutboxItem{ID: e.cfg.IDs.New("evt"), Kind: bot.OutboxEvent, ConversationID: conv.ID, EventType: a.Type,
 		Payload: body, NextAttemptAt: now, CreatedAt: now}, nil
+}
+
+func untilText(until string) string {
+	if until == "" {
+		return ""
+	}
+	return " until " + until
 }

@@ -1,0 +1,4 @@
+package flows
+
+// DealMemory is what the negotiation topic remembers: plan options on the table, promises.
+type DealMemory struct{}
