@@ -226,3 +226,40 @@ func TestCustomersInvoicesSettingsMedia(t *testing.T) {
 		}
 	})
 }
+
+func TestCommitTurnWritesCollectionStates(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		c := bot.Customer{ID: "cus_1", Name: "Maria", Phone: "+5511988887777", CreatedAt: t0, UpdatedAt: t0}
+		inv := bot.Invoice{ID: "INV-1", CustomerID: c.ID, AmountCents: 100, Currency: "BRL", DueDate: "2026-11-25", Status: bot.InvoiceOpen, CreatedAt: t0, UpdatedAt: t0}
+		if err := s.UpsertInvoice(ctx, c, inv); err != nil {
+			t.Fatal(err)
+		}
+		conv := bot.Conversation{ID: "cnv_1", Phone: c.Phone, Transport: "sim", Status: bot.StatusOpen, State: "start", CreatedAt: t0, UpdatedAt: t0}
+		turn := newTurn(conv, "")
+		turn.Collections = []bot.Collection{{InvoiceID: "INV-1", Status: bot.CollectionPromised, Until: "2026-12-10", UpdatedAt: t0}}
+		if _, err := s.CommitTurn(ctx, turn); err != nil {
+			t.Fatal(err)
+		}
+		conv.Version = 1
+		turn = newTurn(conv, "")
+		turn.Collections = []bot.Collection{{InvoiceID: "INV-1", Status: bot.CollectionClaimed, Until: "2026-11-30", Detail: []byte(`{"receipt":"x"}`), UpdatedAt: t0}}
+		if _, err := s.CommitTurn(ctx, turn); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Collections(ctx, []string{"INV-1", "INV-unknown"})
+		if err != nil || len(got) != 1 || got["INV-1"].Status != bot.CollectionClaimed || got["INV-1"].Until != "2026-11-30" || string(got["INV-1"].Detail) != `{"receipt":"x"}` {
+			t.Fatalf("collections = %+v %v", got, err)
+		}
+		// A turn whose collection refers to an unknown invoice writes nothing at all.
+		conv.Version = 2
+		turn = newTurn(conv, "", "never")
+		turn.Collections = []bot.Collection{{InvoiceID: "INV-missing", Status: bot.CollectionDisputed, UpdatedAt: t0}}
+		if _, err := s.CommitTurn(ctx, turn); err == nil {
+			t.Fatal("a collection of an unknown invoice was accepted")
+		}
+		if items, _ := s.OutboxItems(ctx, []string{"out_never"}); len(items) != 0 {
+			t.Fatal("a failed turn left an outbox row behind")
+		}
+	})
+}
