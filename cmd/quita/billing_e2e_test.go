@@ -7,10 +7,12 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/quitabot/quita/store/storetest"
 	"github.com/quitabot/quita/webhooks"
 )
 
@@ -201,5 +203,49 @@ func TestBillingWebhooksEndToEnd(t *testing.T) {
 				t.Fatalf("bad overdue filter: %d", st)
 			}
 		})
+	}
+}
+
+func TestOutboundEventsReachTheBillingSystemSigned(t *testing.T) {
+	secret, _ := webhooks.ParseSecret(testWebhookSecret)
+	verifier := &webhooks.Verifier{Secrets: []webhooks.Secret{secret}}
+	got := make(chan map[string]any, 10)
+	billing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if err := verifier.Verify(r.Header, body); err != nil {
+			t.Errorf("event signature: %v", err)
+			w.WriteHeader(401)
+			return
+		}
+		var ev map[string]any
+		json.Unmarshal(body, &ev)
+		ev["webhook-id"] = r.Header.Get("webhook-id")
+		got <- ev
+	}))
+	defer billing.Close()
+	q := startQuita(t, map[string]string{"QUITA_DATABASE_URL": storetest.SQLiteURL(t),
+		"QUITA_BILLING_WEBHOOK_URL": billing.URL, "QUITA_BILLING_WEBHOOK_SECRET": testWebhookSecret}, "--demo")
+	q.call("POST", "/v1/sim/inbound", map[string]string{"from": "+5511988887777", "text": "oi"}, nil)
+	q.call("POST", "/v1/sim/inbound", map[string]string{"from": "+5511988887777", "text": "não, número errado"}, nil)
+	select {
+	case ev := <-got:
+		data, _ := ev["data"].(map[string]any)
+		if ev["type"] != "contact.wrong_number" || data["phone"] != "+5511988887777" || data["customer_id"] != "DEMO-C-1" || data["conversation_id"] == "" {
+			t.Fatalf("event = %v", ev)
+		}
+		var deliveries struct {
+			Deliveries []struct{ ID, Type, Status string }
+		}
+		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			q.call("GET", "/v1/deliveries?status=sent", nil, &deliveries)
+			if len(deliveries.Deliveries) == 1 {
+				break
+			}
+		}
+		if len(deliveries.Deliveries) != 1 || deliveries.Deliveries[0].ID != ev["webhook-id"] {
+			t.Fatalf("deliveries = %+v, event id %v", deliveries, ev["webhook-id"])
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no event reached the billing system")
 	}
 }

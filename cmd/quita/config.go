@@ -109,6 +109,9 @@ func (c *config) validate() error {
 			return fmt.Errorf("QUITA_BILLING_WEBHOOK_SECRET: %v", e)
 		}
 	}
+	if c.BillingWebhookURL != "" && c.BillingWebhookSecret == "" {
+		return fmt.Errorf("QUITA_BILLING_WEBHOOK_SECRET: required when QUITA_BILLING_WEBHOOK_URL is set (a whsec_… secret shared with the billing system)")
+	}
 	if c.BillingWebhookURL != "" && !strings.HasPrefix(c.BillingWebhookURL, "https://") && !strings.HasPrefix(c.BillingWebhookURL, "http://") {
 		return fmt.Errorf("QUITA_BILLING_WEBHOOK_URL: must be an http:// or https:// URL")
 	}

@@ -407,6 +407,7 @@ func TestCommandsAndConfigErrors(t *testing.T) {
 		{"QUITA_WEBHOOK_SECRET", "secret", "QUITA_WEBHOOK_SECRET:"},
 		{"QUITA_LOCALE", "fr", "QUITA_LOCALE:"},
 		{"QUITA_API_TOKEN", "short", "QUITA_API_TOKEN:"},
+		{"QUITA_BILLING_WEBHOOK_URL", "https://billing.example/hook", "QUITA_BILLING_WEBHOOK_SECRET: required"},
 	}
 	for _, b := range bad {
 		errOut.Reset()

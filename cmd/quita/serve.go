@@ -34,15 +34,16 @@ func (realClock) Set(time.Time) error {
 
 // service is everything serve wires together.
 type service struct {
-	cfg     *config
-	policy  policy.Policy
-	store   *store.Store
-	coord   bot.Coordinator
-	clock   web.SettableClock
-	engine  *engine.Engine
-	sender  *engine.Sender
-	metrics *web.Metrics
-	log     *slog.Logger
+	cfg        *config
+	policy     policy.Policy
+	store      *store.Store
+	coord      bot.Coordinator
+	clock      web.SettableClock
+	engine     *engine.Engine
+	sender     *engine.Sender
+	dispatcher *webhooks.Dispatcher // nil without QUITA_BILLING_WEBHOOK_URL
+	metrics    *web.Metrics
+	log        *slog.Logger
 }
 
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -110,6 +111,16 @@ func start(ctx context.Context, cfg *config, stdout, stderr io.Writer) (_ *servi
 	ids := bot.NewIDs()
 	metrics := web.NewMetrics(&web.Gauges{OutboxCounts: svc.store.OutboxCounts})
 	svc.metrics = metrics
+	if cfg.BillingWebhookURL != "" {
+		secret, err := webhooks.ParseSecret(cfg.BillingWebhookSecret)
+		if err != nil {
+			return nil, fmt.Errorf("QUITA_BILLING_WEBHOOK_SECRET: %w (it is required with QUITA_BILLING_WEBHOOK_URL)", err)
+		}
+		svc.dispatcher = webhooks.NewDispatcher(svc.store, cfg.BillingWebhookURL, secret, svc.clock, nil, log,
+			web.NewDeliveryMetrics(metrics.Registry))
+	} else {
+		log.Info("QUITA_BILLING_WEBHOOK_URL is not set: events are kept in the outbox until it is")
+	}
 	var transports []bot.Transport
 	if cfg.Simulator {
 		transports = append(transports, sim.New(svc.store, svc.clock, ids))
@@ -125,7 +136,12 @@ func start(ctx context.Context, cfg *config, stdout, stderr io.Writer) (_ *servi
 	svc.engine, err = engine.New(engine.Config{
 		Store: svc.store, Classifier: classifier, Catalog: catalog, Policy: pol, Clock: svc.clock, IDs: ids,
 		Coord: svc.coord, Location: cfg.Timezone, DefaultLocale: cfg.Locale, Logger: log, Observer: metrics, Transports: transportNames,
-		Committed: func([]string) { svc.sender.Wake() },
+		Committed: func([]string) {
+			svc.sender.Wake()
+			if svc.dispatcher != nil {
+				svc.dispatcher.Wake()
+			}
+		},
 	})
 	if err != nil {
 		return nil, err
@@ -152,11 +168,18 @@ func (s *service) listenAndServe(ctx context.Context, stdout io.Writer) error {
 		return fmt.Errorf("QUITA_WEBHOOK_SECRET: %v", err)
 	}
 	verifier := &webhooks.Verifier{Secrets: secrets, Tolerance: webhooks.DefaultTolerance, Now: time.Now}
+	runDue := []web.DueRunner{s.sender.RunDue}
+	if s.dispatcher != nil {
+		runDue = append(runDue, func(ctx context.Context) ([]bot.OutboundMessage, error) {
+			_, err := s.dispatcher.RunDue(ctx)
+			return nil, err
+		})
+	}
 	app, err := web.New(web.Deps{
 		WebhookVerifier: verifier,
 		Store:           s.store, Engine: s.engine, Sender: s.sender, Coord: s.coord, Clock: s.clock, Policy: s.policy,
 		Location: s.cfg.Timezone, APIToken: s.cfg.APIToken, Simulator: s.cfg.Simulator,
-		RunDue:  []web.DueRunner{s.sender.RunDue},
+		RunDue:  runDue,
 		Debtors: func(ctx context.Context) []web.Debtor { return demoDebtors(ctx, s.store) },
 		Metrics: s.metrics, Logger: s.log, Version: version,
 	})
@@ -173,6 +196,10 @@ func (s *service) listenAndServe(ctx context.Context, stdout io.Writer) error {
 	var workers sync.WaitGroup
 	workers.Add(2)
 	go func() { defer workers.Done(); s.sender.Run(workCtx) }()
+	if s.dispatcher != nil {
+		workers.Add(1)
+		go func() { defer workers.Done(); s.dispatcher.Run(workCtx) }()
+	}
 	go func() {
 		defer workers.Done()
 		if n, err := s.engine.Recover(workCtx); err != nil {
