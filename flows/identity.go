@@ -10,7 +10,7 @@ func init() {
 // debt is said, and remembers what they asked so it can be answered after.
 func askIdentity(mem Memory, in Input, env Env) Result {
 	if in.Class.Intent != bot.IntentGreeting && in.Class.Intent != bot.IntentUnknown {
-		mem.PendingIntent = in.Class.Intent
+		mem.PendingIntent, mem.PendingText, mem.PendingEntities = in.Class.Intent, in.Text, in.Class.Entities
 	}
 	return Result{State: StateConfirmIdentity, Memory: mem, Actions: []Action{
 		reply(say("intro.unknown", nil)),
@@ -24,8 +24,8 @@ func confirmIdentity(mem Memory, in Input, env Env) Result {
 	case bot.IntentAffirmative:
 		mem.IdentityConfirmed = true
 		pending := mem.PendingIntent
-		mem.PendingIntent = ""
-		next := Input{Class: bot.Classification{Intent: pending}}
+		next := Input{Text: mem.PendingText, Class: bot.Classification{Intent: pending, Entities: mem.PendingEntities}}
+		mem.PendingIntent, mem.PendingText, mem.PendingEntities = "", "", bot.Entities{}
 		if pending == "" {
 			next.Class.Intent = bot.IntentGreeting
 		}
@@ -43,7 +43,7 @@ func confirmIdentity(mem Memory, in Input, env Env) Result {
 
 // wrongPerson ends contact with this number without disclosing anything.
 func wrongPerson(mem Memory) Result {
-	mem.PendingIntent = ""
+	mem.PendingIntent, mem.PendingText, mem.PendingEntities = "", "", bot.Entities{}
 	return Result{State: StateClosed, Memory: mem, Actions: []Action{
 		reply(say("identity.denied", nil)),
 		SetStatus{Status: bot.StatusResolved},

@@ -18,6 +18,9 @@ func Step(state string, mem Memory, in Input, env Env) Result {
 	switch {
 	case state == StateClosed:
 		return closed(mem, env)
+	case state == StateWithAgent || state == StateOptedOut:
+		// Silent states hold for whoever writes, before any identity check.
+		return byState[state](state, mem, in, env)
 	case env.Customer == nil:
 		return unknownNumber(state, mem, in)
 	case state == StateConfirmIdentity:
@@ -64,14 +67,6 @@ func answer(state string, mem Memory, in Input, env Env) Result {
 // anything they do not expect, so no input ever meets silence.
 func answerIntent(state string, mem Memory, in Input, env Env) Result {
 	intent := in.Class.Intent
-	if state == StateMenu {
-		switch in.option() {
-		case "1":
-			intent = bot.IntentBalanceInquiry
-		case "2":
-			return contactInfo(mem, env)
-		}
-	}
 	if h, ok := byIntent[intent]; ok {
 		return h(state, mem, in, env)
 	}
@@ -81,26 +76,17 @@ func answerIntent(state string, mem Memory, in Input, env Env) Result {
 		return Result{State: StateMenu, Memory: mem, Actions: []Action{balance(env)}}
 	case bot.IntentGreeting:
 		mem.Unknowns = 0
-		return Result{State: StateMenu, Memory: mem, Actions: []Action{
+		return Result{State: StateMenuFull, Memory: mem, Actions: []Action{
 			reply(say("intro.known", nameArgs(env))),
-			reply(say("menu.prompt", nil)).withMenuButtons(),
+			reply(say("care.menu.full", nil)),
 		}}
 	case bot.IntentThanks:
 		return Result{State: stateOr(state, StateMenu), Memory: mem, Actions: []Action{reply(say("thanks.reply", nameArgs(env)))}}
 	}
 	mem.Unknowns++
-	return Result{State: StateMenu, Memory: mem, Actions: []Action{
-		reply(say("unknown.reply", nil), say("menu.prompt", nil)).withMenuButtons(),
+	return Result{State: StateMenuFull, Memory: mem, Actions: []Action{
+		reply(say("unknown.reply", nil), say("care.menu.full", nil)),
 	}}
-}
-
-func contactInfo(mem Memory, env Env) Result {
-	return Result{State: StateMenu, Memory: mem, Actions: []Action{reply(say("contact.info", nil))}}
-}
-
-func (r Reply) withMenuButtons() Reply {
-	r.Buttons = []Button{{ID: "1", Key: "button.balance"}, {ID: "2", Key: "button.contact"}}
-	return r
 }
 
 func stateOr(state, fallback string) string {

@@ -20,6 +20,10 @@ const (
 type Memory struct {
 	IdentityConfirmed bool       `json:"identity_confirmed,omitempty"`
 	PendingIntent     bot.Intent `json:"pending_intent,omitempty"`
+	// PendingText and PendingEntities keep the words of a request asked
+	// before the identity check, so it is answered in full afterwards.
+	PendingText     string       `json:"pending_text,omitempty"`
+	PendingEntities bot.Entities `json:"pending_entities,omitempty"`
 	Unknowns          int        `json:"unknowns,omitempty"`
 	// InvoiceID is the invoice being discussed when the debtor has several.
 	InvoiceID string `json:"invoice_id,omitempty"`

@@ -78,7 +78,7 @@ func TestConversationOverTheRealPipeline(t *testing.T) {
 			t.Fatal(err)
 		}
 		out, err = r.engine.HandleInbound(ctx, inbound("m2", "sim sou eu"))
-		if err != nil || out.State != "menu" {
+		if err != nil || out.State != "menu_full" {
 			t.Fatalf("confirm: %+v %v", out, err)
 		}
 		out, err = r.engine.HandleInbound(ctx, inbound("m3", "qual o valor da minha divida?"))

@@ -57,7 +57,7 @@ func (e *Engine) render(locale string, r flows.Reply) (bot.OutboundMessage, erro
 func (e *Engine) formatArgs(locale string, args flows.Args) map[string]string {
 	out := make(map[string]string, len(args)+2)
 	out["company"] = e.cfg.Policy.Company.Name
-	out["contact"] = e.contact()
+	out["contact"] = e.contact(locale)
 	for k, v := range args {
 		switch v := v.(type) {
 		case string:
@@ -76,13 +76,17 @@ func (e *Engine) formatArgs(locale string, args flows.Args) map[string]string {
 }
 
 // contact is how a debtor reaches a person at the creditor: phone, else
-// e-mail, else website.
-func (e *Engine) contact() string {
+// e-mail, else website, else this very chat.
+func (e *Engine) contact(locale string) string {
 	c := e.cfg.Policy.Company
 	for _, v := range []string{c.ContactPhone, c.Email, c.Website} {
 		if v != "" {
 			return v
 		}
+	}
+	// No other channel configured: this conversation is the channel.
+	if text, err := e.cfg.Catalog.Text(locale, "contact.this_channel", nil); err == nil {
+		return text
 	}
 	return c.Name
 }
