@@ -2,6 +2,8 @@ package web
 
 import (
 	"bytes"
+	"context"
+	"io"
 	"slices"
 	"strings"
 	"time"
@@ -65,6 +67,7 @@ var transcriptTypes = map[string]string{
 	"json": fiber.MIMEApplicationJSONCharsetUTF8,
 	"txt":  fiber.MIMETextPlainCharsetUTF8,
 	"html": fiber.MIMETextHTMLCharsetUTF8,
+	"pdf":  "application/pdf",
 }
 
 func (s *server) getTranscript(c *fiber.Ctx) error {
@@ -78,14 +81,63 @@ func (s *server) getTranscript(c *fiber.Ctx) error {
 		return err
 	}
 	var buf bytes.Buffer
-	if err := transcript.Render(&buf, format, transcript.HeaderOf(conv), entries, s.Location); err != nil {
+	if format == "pdf" {
+		err = s.renderPDF(c.UserContext(), &buf, conv, entries)
+	} else {
+		err = transcript.Render(&buf, format, transcript.HeaderOf(conv), entries, s.Location)
+	}
+	if err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderContentType, contentType)
-	if format == "html" {
+	switch format {
+	case "html":
 		c.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+	case "pdf":
+		// A download, not a page: browsers save it under a useful name.
+		name := strings.Map(func(r rune) rune {
+			if r == '"' || r == '\\' || r < 0x20 {
+				return -1
+			}
+			return r
+		}, conv.ID)
+		c.Set(fiber.HeaderContentDisposition, `attachment; filename="transcript-`+name+`.pdf"`)
 	}
 	return c.Send(buf.Bytes())
+}
+
+// renderPDF writes the PDF transcript with the parties it names: the
+// creditor from the policy, and the debtor the engine tied the
+// conversation to (not whoever holds the number now, so the PDF never
+// names a stranger) with their open invoices and those the talk names.
+// `quita transcript export` gathers the same from its own store handle.
+func (s *server) renderPDF(ctx context.Context, w io.Writer, conv bot.Conversation, entries []bot.TranscriptEntry) error {
+	info := transcript.PDFInfo{Conversation: transcript.HeaderOf(conv), Company: s.Policy.Company,
+		Location: s.Location, GeneratedAt: time.Now()}
+	if s.Clock != nil {
+		info.GeneratedAt = s.Clock.Now() // the simulator's moved clock, like every other time it shows
+	}
+	if conv.CustomerID != "" {
+		cust, err := s.Store.Customer(ctx, conv.CustomerID)
+		switch {
+		case err == nil:
+			info.Customer = &cust
+			rows, err := s.Store.Invoices(ctx, store.InvoiceFilter{Phones: []string{cust.Phone}, Limit: 500})
+			if err != nil {
+				return err
+			}
+			var all []bot.Invoice
+			for _, r := range rows {
+				if r.Invoice.CustomerID == cust.ID {
+					all = append(all, r.Invoice)
+				}
+			}
+			info.Invoices = transcript.InvoicesInvolved(all, entries)
+		case bot.ErrorCodeOf(err) != bot.CodeNotFound: // a debtor erased since shows as unknown
+			return err
+		}
+	}
+	return transcript.RenderPDF(w, info, entries)
 }
 
 // loadTranscript loads the conversation named in the route and its entries.

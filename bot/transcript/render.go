@@ -29,8 +29,9 @@ func HeaderOf(c bot.Conversation) Header {
 		Transport: c.Transport, CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC()}
 }
 
-// Formats lists the renderings available here.
-var Formats = []string{"json", "txt", "html"}
+// Formats lists every rendering of a transcript. Render writes all but
+// "pdf", which names the parties and so needs a PDFInfo: see RenderPDF.
+var Formats = []string{"json", "txt", "html", "pdf"}
 
 // Render writes the transcript in format, with times in loc.
 func Render(w io.Writer, format string, h Header, entries []bot.TranscriptEntry, loc *time.Location) error {
@@ -41,6 +42,9 @@ func Render(w io.Writer, format string, h Header, entries []bot.TranscriptEntry,
 		return RenderText(w, h, entries, loc)
 	case "html":
 		return RenderHTML(w, h, entries, loc)
+	case "pdf":
+		// A PDF without creditor and debtor would look complete and not be.
+		return fmt.Errorf("transcript: pdf needs the parties: use RenderPDF")
 	}
 	return fmt.Errorf("transcript: unknown format %q", format)
 }
@@ -127,4 +131,183 @@ func RenderHTML(w io.Writer, h Header, entries []bot.TranscriptEntry, loc *time.
 		E []entry
 		V Verification
 	}{h, es, Verify(entries)})
+}
+
+// InvoicesInvolved picks, from all of a debtor's invoices, the ones a
+// transcript is about: those still open and those an entry names (a
+// promise, a billing event), so a paid invoice the talk was about still
+// appears while years of unrelated paid ones do not.
+func InvoicesInvolved(all []bot.Invoice, entries []bot.TranscriptEntry) []bot.Invoice {
+	var out []bot.Invoice
+	for _, inv := range all {
+		keep := inv.Status == bot.InvoiceOpen
+		for i := 0; !keep && i < len(entries); i++ {
+			keep = mentions(entries[i].Text, inv.ID)
+		}
+		if keep {
+			out = append(out, inv)
+		}
+	}
+	return out
+}
+
+// mentions reports whether text names id as a whole word, so "INV-1" is
+// not found in "INV-10".
+func mentions(text, id string) bool {
+	isPart := func(b byte) bool {
+		return b == '-' || b == '_' || b >= '0' && b <= '9' || b >= 'A' && b <= 'Z' || b >= 'a' && b <= 'z'
+	}
+	for from := 0; id != ""; {
+		i := strings.Index(text[from:], id)
+		if i < 0 {
+			return false
+		}
+		start, end := from+i, from+i+len(id)
+		if (start == 0 || !isPart(text[start-1])) && (end == len(text) || !isPart(text[end])) {
+			return true
+		}
+		from = start + 1
+	}
+	return false
+}
+
+// MaskDocument hides most of a debtor's CPF or CNPJ the way Brazilian
+// public records do under the LGPD, keeping the middle digits so a person
+// can still tell two debtors apart: "123.456.789-09" → "***.456.789-**",
+// a CNPJ → "**.345.678/0001-**". Anything else is hidden entirely, so an
+// unusual format never leaks.
+func MaskDocument(doc string) string {
+	d := digitsOnly(doc)
+	switch {
+	case doc == "":
+		return ""
+	case len(d) == 11:
+		return "***." + d[3:6] + "." + d[6:9] + "-**"
+	case len(d) == 14:
+		return "**." + d[2:5] + "." + d[5:8] + "/" + d[8:12] + "-**"
+	}
+	return "***"
+}
+
+// formatDocument punctuates a CPF or CNPJ given as bare digits.
+func formatDocument(doc string) string {
+	d := digitsOnly(doc)
+	switch len(d) {
+	case 11:
+		return d[:3] + "." + d[3:6] + "." + d[6:9] + "-" + d[9:]
+	case 14:
+		return d[:2] + "." + d[2:5] + "." + d[5:8] + "/" + d[8:12] + "-" + d[12:]
+	}
+	return doc
+}
+
+// docLabel names a document by its length: 11 digits is a CPF, 14 a CNPJ.
+func docLabel(doc string) string {
+	switch len(digitsOnly(doc)) {
+	case 11:
+		return "CPF"
+	case 14:
+		return "CNPJ"
+	}
+	return "Documento"
+}
+
+func digitsOnly(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, s)
+}
+
+// formatPhone writes a Brazilian E.164 number as people read it,
+// "+55 (11) 98888-7777"; other numbers are left as they are.
+func formatPhone(e164 string) string {
+	d := strings.TrimPrefix(e164, "+55")
+	if d == e164 || len(d) < 10 || len(d) > 11 || digitsOnly(d) != d {
+		return e164
+	}
+	return "+55 (" + d[:2] + ") " + d[2:len(d)-4] + "-" + d[len(d)-4:]
+}
+
+// formatMoney writes cents as "R$ 1.234,56"; a currency other than BRL is
+// named by its code instead of "R$".
+func formatMoney(cents int64, currency string) string {
+	sign := ""
+	if cents < 0 {
+		sign, cents = "-", -cents
+	}
+	units := fmt.Sprint(cents / 100)
+	var b strings.Builder
+	for i, r := range units {
+		if i > 0 && (len(units)-i)%3 == 0 {
+			b.WriteByte('.')
+		}
+		b.WriteRune(r)
+	}
+	prefix := "R$ "
+	if currency != "" && currency != "BRL" {
+		prefix = currency + " "
+	}
+	return fmt.Sprintf("%s%s%s,%02d", sign, prefix, b.String(), cents%100)
+}
+
+// formatDate turns an ISO civil date into "25/11/2026".
+func formatDate(iso string) string {
+	t, err := time.Parse("2006-01-02", iso)
+	if err != nil {
+		return iso
+	}
+	return t.Format("02/01/2006")
+}
+
+// The words of the PDF, which is written in Portuguese (see RenderPDF).
+var invoiceStatus = map[bot.InvoiceStatus]string{bot.InvoiceOpen: "Em aberto", bot.InvoicePaid: "Paga", bot.InvoiceCancelled: "Cancelada"}
+
+var conversationStatus = map[string]string{string(bot.StatusOpen): "aberta",
+	string(bot.StatusNeedsAgent): "aguardando agente", string(bot.StatusResolved): "encerrada"}
+
+var deliveryStatus = map[string]string{bot.DeliveryQueued: "na fila", bot.DeliverySent: "enviada",
+	bot.DeliveryDelivered: "entregue", bot.DeliveryRead: "lida", bot.DeliveryFailed: "falhou"}
+
+// authorName names who wrote an entry, in the document's language.
+func authorName(author string) string {
+	switch {
+	case author == bot.AuthorDebtor:
+		return "Devedor"
+	case author == bot.AuthorBot:
+		return "Bot"
+	case author == bot.AuthorSystem:
+		return "Sistema"
+	case strings.HasPrefix(author, "agent:"):
+		return "Agente: " + strings.TrimPrefix(author, "agent:")
+	}
+	return author
+}
+
+// reasonPT translates Verify's reasons, which are written for operators.
+func reasonPT(reason string) string {
+	switch {
+	case strings.HasPrefix(reason, "expected seq"):
+		return "sequência fora de ordem, esperado " + strings.TrimPrefix(reason, "expected seq ")
+	case strings.HasPrefix(reason, "prev_hash"):
+		return "o hash anterior não confere"
+	case strings.HasPrefix(reason, "hash does not match"):
+		return "o conteúdo não confere com o hash"
+	}
+	return reason
+}
+
+// sizeText is an attachment's size for the PDF, ", 47,1 KB".
+func sizeText(n int64) string {
+	switch {
+	case n <= 0:
+		return ""
+	case n < 1024:
+		return fmt.Sprintf(", %d B", n)
+	case n < 1024*1024:
+		return ", " + strings.Replace(fmt.Sprintf("%.1f KB", float64(n)/1024), ".", ",", 1)
+	}
+	return ", " + strings.Replace(fmt.Sprintf("%.1f MB", float64(n)/(1024*1024)), ".", ",", 1)
 }
