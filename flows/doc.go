@@ -5,5 +5,8 @@
 // clock, no text — replies are message keys with typed arguments that the
 // engine renders from locales.
 //
-// One file per group of states; each has a table test. It imports only bot.
+// One file per topic (identity, balance, payments, negotiation, care), each
+// registering its intents and states with the dispatcher in step.go and
+// each with a table test. It imports bot and the pure bot/policy (plans,
+// charges, dates) and bot/pix (BR Codes).
 package flows

@@ -9,8 +9,10 @@ func init() {
 // askIdentity confirms who is on the other end before anything about the
 // debt is said, and remembers what they asked so it can be answered after.
 func askIdentity(mem Memory, in Input, env Env) Result {
-	if in.Class.Intent != bot.IntentGreeting && in.Class.Intent != bot.IntentUnknown {
+	if in.Class.Intent != bot.IntentGreeting && in.Class.Intent != bot.IntentUnknown || in.Media != nil {
 		mem.PendingIntent, mem.PendingText, mem.PendingEntities = in.Class.Intent, in.Text, in.Class.Entities
+		// A receipt sent before the identity check is kept, not lost.
+		mem.PendingMedia = in.Media
 	}
 	return Result{State: StateConfirmIdentity, Memory: mem, Actions: []Action{
 		reply(say("intro.unknown", nil)),
@@ -24,9 +26,9 @@ func confirmIdentity(mem Memory, in Input, env Env) Result {
 	case bot.IntentAffirmative:
 		mem.IdentityConfirmed = true
 		pending := mem.PendingIntent
-		next := Input{Text: mem.PendingText, Class: bot.Classification{Intent: pending, Entities: mem.PendingEntities}}
-		mem.PendingIntent, mem.PendingText, mem.PendingEntities = "", "", bot.Entities{}
-		if pending == "" {
+		next := Input{Text: mem.PendingText, Class: bot.Classification{Intent: pending, Entities: mem.PendingEntities}, Media: mem.PendingMedia}
+		mem.PendingIntent, mem.PendingText, mem.PendingEntities, mem.PendingMedia = "", "", bot.Entities{}, nil
+		if pending == "" && next.Media == nil {
 			next.Class.Intent = bot.IntentGreeting
 		}
 		res := answer(StateMenu, mem, next, env)
@@ -43,7 +45,7 @@ func confirmIdentity(mem Memory, in Input, env Env) Result {
 
 // wrongPerson ends contact with this number without disclosing anything.
 func wrongPerson(mem Memory) Result {
-	mem.PendingIntent, mem.PendingText, mem.PendingEntities = "", "", bot.Entities{}
+	mem.PendingIntent, mem.PendingText, mem.PendingEntities, mem.PendingMedia = "", "", bot.Entities{}, nil
 	return Result{State: StateClosed, Memory: mem, Actions: []Action{
 		reply(say("identity.denied", nil)),
 		SetStatus{Status: bot.StatusResolved},

@@ -1,4 +1,384 @@
 package flows
 
-// PayMemory is what the payment topic remembers: a pending method choice, an awaited receipt.
-type PayMemory struct{}
+import (
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/quitabot/quita/bot"
+)
+
+// States owned by the payments topic: a question the debtor has not answered yet.
+const (
+	StatePayChooseInvoice = "pay_choose_invoice"  // which open invoice a payment request is about
+	StatePayChooseMethod  = "pay_choose_method"   // Pix, boleto or card/link
+	StateAwaitingReceipt  = "awaiting_receipt"    // "já paguei": waiting for the receipt
+	StateOfferEmail       = "invoice_offer_email" // invoice resent here; send it by e-mail too?
+)
+
+// Payment means, in the order they are offered (Pix settles at once).
+const (
+	payPix    = "pix"
+	payBoleto = "boleto"
+	payLink   = "link"
+	payAll    = "all"
+)
+
+// What a pending "which invoice?" question is for.
+const (
+	payForPay   = "pay"
+	payForCopy  = "copy"
+	payForClaim = "claim"
+)
+
+// PayMemory is what the payment topic remembers between messages.
+type PayMemory struct {
+	Next       string   `json:"next,omitempty"`        // what the invoice question is for
+	Choices    []string `json:"choices,omitempty"`     // invoice ids in the order listed
+	Method     string   `json:"method,omitempty"`      // means the debtor asked for
+	Methods    []string `json:"methods,omitempty"`     // means offered, in the order numbered
+	ReceiptURL string   `json:"receipt_url,omitempty"` // a receipt sent before its invoice was known
+	Claim      []string `json:"claim,omitempty"`       // invoices whose receipt is awaited
+	Resent     []string `json:"resent,omitempty"`      // invoices just resent, for the e-mail offer
+}
+
+func init() {
+	byIntent[bot.IntentPayNow] = payNow
+	byIntent[bot.IntentInvoiceNotReceived] = payInvoiceNotReceived
+	byIntent[bot.IntentAlreadyPaid] = payAlreadyPaid
+	byState[StatePayChooseInvoice] = payChooseInvoice
+	byState[StatePayChooseMethod] = payChooseMethod
+	byState[StateAwaitingReceipt] = payAwaitingReceipt
+	byState[StateOfferEmail] = payOfferEmail
+	// A photo or PDF sent without words is classified unknown; while
+	// invoices are open it is almost always a receipt.
+	onAttachment = func(state string, mem Memory, in Input, env Env) (Result, bool) {
+		if payReceiptURL(in) == "" || len(env.Invoices) == 0 {
+			return Result{}, false
+		}
+		return payAlreadyPaid(state, mem, in, env), true
+	}
+}
+
+// payNow gives the means to pay the invoice under discussion, asking which
+// invoice when several are open. Several open and none named: the debtor
+// picks one by number (or "todas" for all) — one code per message is
+// easier to copy than a pile of codes for invoices they may not mean.
+func payNow(_ string, mem Memory, in Input, env Env) Result {
+	mem.Unknowns = 0
+	mem.Pay = PayMemory{}
+	cands := payable(env)
+	if len(cands) == 0 {
+		return payMenu(mem, reply(say("balance.none", nil)))
+	}
+	mem.Pay.Method = payMethodIn(in.Text)
+	if inv, ok := payTarget(cands, mem, in, env); ok {
+		return payWith([]bot.Invoice{inv}, mem, env)
+	}
+	return payAskInvoice(payForPay, cands, mem, env)
+}
+
+// payWith sends the means of invs, restricted to mem.Pay.Method when one was asked for.
+func payWith(invs []bot.Invoice, mem Memory, env Env) Result {
+	method := mem.Pay.Method
+	mem.Pay = PayMemory{}
+	if len(invs) == 1 {
+		inv := invs[0]
+		mem.InvoiceID = inv.ID
+		have := payMethods(inv, env)
+		switch {
+		case len(have) == 0:
+			return payNoMeans(mem, inv, "pay.none", "no_payment_means", nil)
+		case method == "" && len(have) > 1:
+			return payAskMethod(inv, have, nil, mem, env)
+		case method == "" || method == payAll || slices.Contains(have, method):
+			return payMenu(mem, paySendMeans(inv, method, env, say("pay.header", payInvoiceArgs(inv, env)))...)
+		case len(have) > 1:
+			return payAskMethod(inv, have, []Part{say("pay.method.missing_"+method, nil)}, mem, env)
+		}
+		// The asked means is missing and only one other exists: offer it at once.
+		return payMenu(mem, paySendMeans(inv, "", env, say("pay.method.missing_"+method, nil), say("pay.header", payInvoiceArgs(inv, env)))...)
+	}
+	var actions []Action
+	for _, inv := range invs {
+		if len(payMethods(inv, env)) == 0 {
+			actions = append(actions, payNoMeans(mem, inv, "pay.none", "no_payment_means", nil).Actions...)
+			continue
+		}
+		actions = append(actions, paySendMeans(inv, method, env, say("pay.header", payInvoiceArgs(inv, env)))...)
+	}
+	return payMenu(mem, actions...)
+}
+
+// paySendMeans writes the chosen means (all when method is empty or "all")
+// after lead: link and instructions first, then every code alone in its own
+// message so a long press copies exactly the code.
+func paySendMeans(inv bot.Invoice, method string, env Env, lead ...Part) []Action {
+	want := func(m string) bool { return method == "" || method == payAll || method == m }
+	first := append([]Part{}, lead...)
+	if ch, ok := env.Charges[inv.ID]; ok && inv.DueDate < env.Today && ch.TotalCents != inv.AmountCents {
+		first = append(first, say("pay.updated", Args{"total": Money(ch.TotalCents)}))
+	}
+	if want(payLink) && inv.Payment.Link != "" {
+		first = append(first, say("pay.link", Args{"link": inv.Payment.Link}))
+	}
+	var rest []Action
+	codes := []struct{ method, code string }{{payPix, payPixCode(inv, env)}, {payBoleto, inv.Payment.BoletoLine}}
+	for _, c := range codes {
+		if !want(c.method) || c.code == "" {
+			continue
+		}
+		intro := say("pay."+c.method+"_intro", nil)
+		if rest == nil {
+			first = append(first, intro)
+		} else {
+			rest = append(rest, reply(intro))
+		}
+		rest = append(rest, reply(say("pay.code", Args{"code": c.code})))
+	}
+	return append([]Action{Reply{Parts: first}}, rest...)
+}
+
+// payAskMethod asks how the debtor prefers to pay, numbering only the means
+// this invoice has.
+func payAskMethod(inv bot.Invoice, have []string, lead []Part, mem Memory, env Env) Result {
+	mem.Pay = PayMemory{Methods: have}
+	mem.InvoiceID = inv.ID
+	args := payInvoiceArgs(inv, env)
+	args["amount"] = Money(payDueToday(inv, env))
+	parts := append(lead, say("pay.method.ask", args))
+	r := Reply{}
+	for i, m := range have {
+		n := strconv.Itoa(i + 1)
+		parts = append(parts, say("pay.method."+m, Args{"n": n}))
+		r.Buttons = append(r.Buttons, Button{ID: n, Key: "pay.button." + m})
+	}
+	r.Parts = parts
+	return Result{State: StatePayChooseMethod, Memory: mem, Actions: []Action{r}}
+}
+
+// payChooseMethod handles the answer to "Pix, boleto or card?".
+func payChooseMethod(_ string, mem Memory, in Input, env Env) Result {
+	inv, ok := payInvoice(env, mem.InvoiceID)
+	if !ok { // paid or cancelled meanwhile
+		return payLeave(mem, in, env)
+	}
+	method := payMethodIn(in.Text)
+	if i := payOption(in, len(mem.Pay.Methods)); i >= 0 {
+		method = mem.Pay.Methods[i]
+	} else if method == "" && in.Class.Intent == bot.IntentAffirmative {
+		method = payAll
+	}
+	switch {
+	case method != "":
+		mem.Pay = PayMemory{Method: method}
+		mem.Unknowns = 0
+		return payWith([]bot.Invoice{inv}, mem, env)
+	case in.Class.Intent == bot.IntentNegative:
+		mem.Pay = PayMemory{}
+		return payMenu(mem, reply(say("pay.method.later", nil)))
+	case in.Class.Intent == bot.IntentUnknown && payReceiptURL(in) == "" && mem.Unknowns == 0:
+		mem.Unknowns++
+		return payAskMethod(inv, mem.Pay.Methods, []Part{say("pay.method.retry", nil)}, mem, env)
+	}
+	return payLeave(mem, in, env)
+}
+
+// payNoMeans answers when there is nothing to send: never a dead end — a
+// person at the creditor is asked to send it.
+func payNoMeans(mem Memory, inv bot.Invoice, key, reason string, extra []Action) Result {
+	actions := append(extra, reply(say(key, Args{"description": payDescribe(inv)})),
+		SetStatus{Status: bot.StatusNeedsAgent},
+		Emit{Type: "conversation.handoff", Data: map[string]any{"invoice_id": inv.ID, "reason": reason}})
+	return payMenu(mem, actions...)
+}
+
+// payInvoiceNotReceived resends the invoice (segunda via): the PDF when the
+// billing system has one, else the payment means; then confirms where it
+// went and, for an overdue invoice, points to a new due date.
+func payInvoiceNotReceived(_ string, mem Memory, in Input, env Env) Result {
+	mem.Unknowns = 0
+	mem.Pay = PayMemory{}
+	if len(env.Invoices) == 0 {
+		return payMenu(mem, reply(say("balance.none", nil)))
+	}
+	if inv, ok := payTarget(env.Invoices, mem, in, env); ok {
+		return payResend([]bot.Invoice{inv}, mem, env)
+	}
+	return payAskInvoice(payForCopy, env.Invoices, mem, env)
+}
+
+func payResend(invs []bot.Invoice, mem Memory, env Env) Result {
+	mem.Pay = PayMemory{}
+	if len(invs) == 1 {
+		mem.InvoiceID = invs[0].ID
+	}
+	var actions []Action
+	var sent []string
+	overdue := false
+	for _, inv := range invs {
+		actions = append(actions, Emit{Type: "invoice.resend_requested", Data: map[string]any{"invoice_id": inv.ID, "channel": "whatsapp"}})
+		overdue = overdue || inv.DueDate < env.Today
+		args := payInvoiceArgs(inv, env)
+		switch {
+		case inv.PDFURL != "":
+			parts := []Part{say("pay.copy.pdf", args)}
+			if ch, ok := env.Charges[inv.ID]; ok && inv.DueDate < env.Today && ch.TotalCents != inv.AmountCents {
+				parts = append(parts, say("pay.updated", Args{"total": Money(ch.TotalCents)}))
+			}
+			if len(payMethods(inv, env)) > 0 {
+				parts = append(parts, say("pay.copy.means_hint", nil))
+			}
+			actions = append(actions, Reply{Parts: parts, Document: &Document{URL: inv.PDFURL, Filename: payPDFName(inv.ID)}})
+		case len(payMethods(inv, env)) > 0:
+			actions = append(actions, paySendMeans(inv, "", env, say("pay.copy.means", args))...)
+		default:
+			actions = payNoMeans(mem, inv, "pay.copy.none", "no_invoice_copy", actions).Actions
+			continue
+		}
+		sent = append(sent, inv.ID)
+	}
+	if len(sent) == 0 { // nothing to send: a person was asked to
+		return payMenu(mem, actions...)
+	}
+	last := []Part{say("pay.copy.sent_here", nil)}
+	if overdue && env.Policy.Extension.Enabled {
+		last = append(last, say("pay.copy.extension", nil)) // request_extension's business, not ours
+	}
+	if email := payMaskEmail(env.Customer.Email); email != "" {
+		mem.Pay.Resent = sent
+		actions = append(actions, Reply{Parts: append(last, say("pay.copy.email_offer", Args{"email": email})), Buttons: yesNo()})
+		return Result{State: StateOfferEmail, Memory: mem, Actions: actions}
+	}
+	return payMenu(mem, append(actions, reply(append(last, say("pay.copy.whatsapp_only", nil))...))...)
+}
+
+// payOfferEmail handles the answer to "send it by e-mail too?". The billing
+// system owns e-mail delivery, so a yes becomes a resend request to it.
+func payOfferEmail(_ string, mem Memory, in Input, env Env) Result {
+	resent := mem.Pay.Resent
+	yes := in.Class.Intent == bot.IntentAffirmative || in.option() == "1"
+	if in.Class.Intent != bot.IntentNegative && payHasWord(payWords(in.Text), "email", "mail", "correo") {
+		yes = true
+	}
+	switch {
+	case yes && env.Customer.Email != "":
+		mem.Pay = PayMemory{}
+		var actions []Action
+		for _, id := range resent {
+			actions = append(actions, Emit{Type: "invoice.resend_requested",
+				Data: map[string]any{"invoice_id": id, "channel": "email", "email": env.Customer.Email}})
+		}
+		actions = append(actions, reply(say("pay.copy.email_requested", Args{"email": payMaskEmail(env.Customer.Email)})))
+		return payMenu(mem, actions...)
+	case in.Class.Intent == bot.IntentNegative || in.option() == "2":
+		mem.Pay = PayMemory{}
+		return payMenu(mem, reply(say("pay.copy.email_declined", nil)))
+	}
+	return payLeave(mem, in, env)
+}
+
+// payPDFName is the file name a debtor sees: "fatura-INV-1234.pdf".
+func payPDFName(id string) string {
+	clean := strings.Map(func(r rune) rune {
+		if r < 128 && (r == '-' || r == '_' || r == '.' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9') {
+			return r
+		}
+		return '-'
+	}, id)
+	return "fatura-" + clean + ".pdf"
+}
+
+// payMaskEmail shows enough of an address to recognise it and no more:
+// "maria@example.com" → "m***@example.com".
+func payMaskEmail(email string) string {
+	local, domain, ok := strings.Cut(strings.TrimSpace(email), "@")
+	if !ok || local == "" || domain == "" {
+		return ""
+	}
+	r := []rune(local)
+	return string(r[0]) + "***@" + domain
+}
+
+// payAskInvoice lists the candidate invoices, numbered, and asks which one
+// the request (next) is about.
+func payAskInvoice(next string, cands []bot.Invoice, mem Memory, env Env) Result {
+	mem.Pay.Next = next
+	mem.Pay.Choices = nil
+	key := "pay.choose." + next
+	if next == payForClaim && mem.Pay.ReceiptURL != "" {
+		key = "pay.choose.claim_receipt"
+	}
+	parts := []Part{say(key, Args{"count": len(cands)})}
+	for i, inv := range cands {
+		mem.Pay.Choices = append(mem.Pay.Choices, inv.ID)
+		args := payInvoiceArgs(inv, env)
+		args["n"] = strconv.Itoa(i + 1)
+		args["amount"] = Money(payDueToday(inv, env))
+		parts = append(parts, say("pay.choose.line", args))
+	}
+	parts = append(parts, say("pay.choose.footer", nil))
+	return Result{State: StatePayChooseInvoice, Memory: mem, Actions: []Action{reply(parts...)}}
+}
+
+// payChooseInvoice handles the answer to "which invoice?": a number, "todas",
+// the amount or a word of the description; a receipt turns it into a claim.
+func payChooseInvoice(_ string, mem Memory, in Input, env Env) Result {
+	var cands []bot.Invoice
+	for _, id := range mem.Pay.Choices {
+		if inv, ok := payInvoice(env, id); ok {
+			cands = append(cands, inv)
+		}
+	}
+	if len(cands) == 0 {
+		return payLeave(mem, in, env)
+	}
+	if url := payReceiptURL(in); url != "" {
+		mem.Pay.ReceiptURL, mem.Pay.Next = url, payForClaim
+	}
+	var picked []bot.Invoice
+	if i := payOption(in, len(cands)); i >= 0 {
+		picked = cands[i : i+1]
+	} else if payWantsAll(in.Text) {
+		picked = cands
+	} else if inv, ok := payTarget(cands, Memory{}, in, env); ok && len(cands) > 1 {
+		picked = []bot.Invoice{inv}
+	}
+	if picked != nil {
+		mem.Unknowns = 0
+		switch mem.Pay.Next {
+		case payForClaim:
+			return payClaim(picked, mem, in, env, false)
+		case payForCopy:
+			return payResend(picked, mem, env)
+		}
+		if m := payMethodIn(in.Text); m != "" && m != payAll { // "todas" picks invoices here, not means
+			mem.Pay.Method = m
+		}
+		return payWith(picked, mem, env)
+	}
+	switch {
+	case payReceiptURL(in) != "":
+		return payAskInvoice(payForClaim, cands, mem, env)
+	case in.Class.Intent == bot.IntentNegative:
+		mem.Pay = PayMemory{}
+		return payMenu(mem, reply(say("pay.method.later", nil)))
+	case (in.Class.Intent == bot.IntentUnknown || in.Class.Intent == bot.IntentAffirmative) && mem.Unknowns == 0:
+		mem.Unknowns++
+		res := payAskInvoice(mem.Pay.Next, cands, mem, env)
+		res.Actions = append([]Action{reply(say("pay.choose.retry", nil))}, res.Actions...)
+		return res
+	}
+	return payLeave(mem, in, env)
+}
+
+// payLeave drops the pending question and answers the message on its own:
+// the debtor changed the subject.
+func payLeave(mem Memory, in Input, env Env) Result {
+	mem.Pay = PayMemory{}
+	return answerIntent(StateMenu, mem, in, env)
+}
+
+func payMenu(mem Memory, actions ...Action) Result {
+	return Result{State: StateMenu, Memory: mem, Actions: actions}
+}

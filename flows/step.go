@@ -52,6 +52,10 @@ type Handler func(state string, mem Memory, in Input, env Env) Result
 var (
 	byState  = map[string]Handler{}
 	byIntent = map[bot.Intent]Handler{}
+	// onAttachment looks at an image or document that came without words
+	// (classified unknown) before the unknown handler does; ok=false
+	// passes it on.
+	onAttachment func(state string, mem Memory, in Input, env Env) (Result, bool)
 )
 
 // answer handles an input from a confirmed debtor: the state's owner
@@ -67,6 +71,11 @@ func answer(state string, mem Memory, in Input, env Env) Result {
 // anything they do not expect, so no input ever meets silence.
 func answerIntent(state string, mem Memory, in Input, env Env) Result {
 	intent := in.Class.Intent
+	if intent == bot.IntentUnknown && in.Media != nil && onAttachment != nil {
+		if res, ok := onAttachment(state, mem, in, env); ok {
+			return res
+		}
+	}
 	if h, ok := byIntent[intent]; ok {
 		return h(state, mem, in, env)
 	}

@@ -24,7 +24,8 @@ type Memory struct {
 	// before the identity check, so it is answered in full afterwards.
 	PendingText     string       `json:"pending_text,omitempty"`
 	PendingEntities bot.Entities `json:"pending_entities,omitempty"`
-	Unknowns          int        `json:"unknowns,omitempty"`
+	PendingMedia    *bot.Media   `json:"pending_media,omitempty"`
+	Unknowns        int          `json:"unknowns,omitempty"`
 	// InvoiceID is the invoice being discussed when the debtor has several.
 	InvoiceID string `json:"invoice_id,omitempty"`
 	// Topic memories, each owned by its topic's file.
