@@ -7,6 +7,9 @@ func event(state string, mem Memory, in Input, env Env) Result {
 	if in.Event == EventInvoicePaid && in.Invoice != nil {
 		return paymentConfirmed(state, mem, *in.Invoice, env)
 	}
+	if in.Event == EventPromiseMissed {
+		return promiseMissed(state, mem, in, env)
+	}
 	return Result{State: state, Memory: mem}
 }
 
