@@ -4,8 +4,11 @@ import (
 	"encoding/json"
 	"io"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/quitabot/quita/bot/clock"
 	"github.com/quitabot/quita/bot/policy"
@@ -58,5 +61,25 @@ func TestSimulatorOffRemovesItsRoutes(t *testing.T) {
 		if resp.StatusCode != 404 {
 			t.Errorf("%s with the simulator off: %d, want 404", path, resp.StatusCode)
 		}
+	}
+}
+
+func TestReadyzReportsUnreachableRedis(t *testing.T) {
+	// A Redis client aimed at a port nobody listens on: what a crashed
+	// Redis looks like from here.
+	dead := coord.NewRedisFromClient(redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", DialTimeout: 200 * time.Millisecond, MaxRetries: -1}))
+	defer dead.Close()
+	app, err := New(Deps{Store: storetest.OpenSQLite(t), Coord: dead, Clock: clock.NewOffset(), Policy: policy.Default(),
+		Location: time.UTC, APIToken: "0123456789abcdef"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := app.Test(httptest.NewRequest("GET", "/readyz", nil), 5000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 503 || !strings.Contains(string(body), `"coordination":"unreachable"`) {
+		t.Fatalf("readyz with Redis down: %d %s", resp.StatusCode, body)
 	}
 }
