@@ -53,7 +53,8 @@ func (s *Store) UpdateCustomerByExternalID(ctx context.Context, c bot.Customer) 
 	changed := false
 	err := s.Gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var row customerRow
-		if err := tx.Where("external_id = ?", c.ExternalID).Take(&row).Error; err != nil {
+		// The repeated condition lets SQLite use the partial unique index.
+		if err := tx.Where("external_id = ? AND external_id <> ''", c.ExternalID).Take(&row).Error; err != nil {
 			return notFound(err, "customer %s", c.ExternalID)
 		}
 		c.ID, c.CreatedAt, c.Tags = row.ID, row.CreatedAt, row.toDomain().Tags

@@ -18,6 +18,7 @@ commands:
   serve [--demo]           run the service (the default)
   migrate                  apply database migrations and exit
   classify [--locale L]    classify messages read one per line from stdin
+  import FILE.csv          bulk-load customers and invoices from a CSV file (- reads stdin)
   transcript export ID     write a conversation's transcript: --format json|txt|html|pdf [-o FILE]
   version                  print the version
 
@@ -39,6 +40,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		err = migrate(ctx, args, getenv, stdout, stderr)
 	case "classify":
 		err = classify(args, getenv, stdin, stdout, stderr)
+	case "import":
+		err = importCmd(ctx, args, getenv, stdin, stdout, stderr)
 	case "transcript":
 		err = transcriptCmd(ctx, args, getenv, stdout, stderr)
 	case "version":
