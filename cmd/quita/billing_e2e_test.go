@@ -120,6 +120,15 @@ func TestBillingWebhooksEndToEnd(t *testing.T) {
 					t.Errorf("%s: %d %v, want %d %s naming %q", r.name, st, body, r.status, r.code, r.field)
 				}
 			}
+			// A body changed after signing (amount raised in transit).
+			sec, _ := webhooks.ParseSecret(testWebhookSecret)
+			tampered, _ := http.NewRequest("POST", q.base+"/v1/webhooks/billing", strings.NewReader(strings.Replace(createdBody, "15990", "99990", 1)))
+			tampered.Header.Set("webhook-id", "msg_tampered")
+			tampered.Header.Set("webhook-timestamp", fmt.Sprint(now.Unix()))
+			tampered.Header.Set("webhook-signature", webhooks.Sign(sec, "msg_tampered", now, []byte(createdBody)))
+			if resp, err := http.DefaultClient.Do(tampered); err != nil || resp.StatusCode != 401 {
+				t.Errorf("tampered body: %v %v", resp, err)
+			}
 			if st, body := q.postOversized("/v1/webhooks/billing"); st != 413 || !strings.Contains(body, "payload_too_large") {
 				t.Errorf("oversized webhook: %d %s", st, body)
 			}
