@@ -16,7 +16,9 @@ type unit struct {
 // second clause that lacks punctuation.
 const negationReach = 3
 
-// rewrite applies the locale's replacement table to word tokens.
+// rewrite applies the locale's replacement table to word tokens, and
+// gives a word the data lacks its plain ending when that makes it a word
+// the data knows ("pagu" → "pago"), so phrases match it too ("tá pagu").
 func (l *lang) rewrite(in []token, out []token) []token {
 	for _, t := range in {
 		if t.kind == tkWord {
@@ -26,10 +28,32 @@ func (l *lang) rewrite(in []token, out []token) []token {
 				}
 				continue
 			}
+			if w, ok := l.plainEnding(t.text); ok {
+				t.text = w
+			}
 		}
 		out = append(out, t)
 	}
 	return out
+}
+
+// plainEnding rewrites the ending of an unknown word into a known word.
+func (l *lang) plainEnding(w string) (string, bool) {
+	if len(w) < 4 || len(l.suffixes) == 0 {
+		return "", false
+	}
+	if _, ok := l.known[w]; ok {
+		return "", false
+	}
+	for _, sf := range l.suffixes {
+		if len(w) > len(sf.from)+2 && w[len(w)-len(sf.from):] == sf.from {
+			stem := w[:len(w)-len(sf.from)] + sf.to
+			if _, ok := l.known[stem]; ok {
+				return stem, true
+			}
+		}
+	}
+	return "", false
 }
 
 // units groups tokens into lexicon matches, longest phrase first.
@@ -104,7 +128,7 @@ func (l *lang) negate(us []unit) {
 		}
 		if last > clauseStart && contents >= 2 && us[last].negCue && us[last].end-us[last].start == 1 {
 			prev := last - 1
-			if !us[prev].negCue && !us[prev].neg {
+			if !us[prev].negCue && !us[prev].neg && !us[prev].cs.has(l.noneg) {
 				us[prev].neg = true
 			}
 		}
@@ -121,8 +145,9 @@ func (l *lang) negate(us []unit) {
 		}
 		contents++
 		// "recebi nada", "tenho nenhum": a negation word right after a
-		// word negates it.
-		if u.cs.has(l.postneg) && k > clauseStart && !us[k-1].punct && !us[k-1].negCue {
+		// word negates it. After a NONEG phrase that already holds a
+		// negation it only agrees with it: "não faz sentido nenhum".
+		if u.cs.has(l.postneg) && k > clauseStart && !us[k-1].punct && !us[k-1].negCue && !us[k-1].cs.has(l.noneg) {
 			us[k-1].neg = true
 		}
 		if u.negCue {

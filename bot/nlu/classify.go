@@ -142,7 +142,7 @@ func (l *lang) classify(text string, s *scratch, now time.Time) bot.Classificati
 	s.units = l.units(toks, s.units[:0])
 	l.negate(s.units)
 	var pos, neg, all cset
-	question, tagQuestion, unrecognized, words := false, false, 0, 0
+	question, tagQuestion, unrecognized, words, offTopic := false, false, 0, 0, 0
 	firstContent := true
 	for k := range s.units {
 		u := &s.units[k]
@@ -172,6 +172,9 @@ func (l *lang) classify(text string, s *scratch, now time.Time) bot.Classificati
 			words += u.end - u.start
 			if u.cs.empty() {
 				unrecognized++
+			}
+			if !u.cs.meets(&l.social) {
+				offTopic++
 			}
 		}
 	}
@@ -239,8 +242,14 @@ func (l *lang) classify(text string, s *scratch, now time.Time) bot.Classificati
 		if f.contentTokens == 0 || f.consumed > 0 {
 			out.Confidence = 0.3
 		}
-	case (precedence[win] == bot.IntentGreeting || precedence[win] == bot.IntentThanks) && unrecognized >= 4:
+	case (precedence[win] == bot.IntentGreeting || precedence[win] == bot.IntentThanks) && unrecognized >= 4,
+		precedence[win] == bot.IntentGreeting && question && offTopic >= 2,
+		(precedence[win] == bot.IntentAffirmative || precedence[win] == bot.IntentNegative) && !short && offTopic >= 2 && unrecognized >= 1:
 		// "Oi, vocês vendem pizza?": a greeting that is not the message.
+		// A question with two words that belong to no greeting is chat
+		// too ("oi, vc sabe se a farmácia abre domingo?"), and so is a
+		// yes or no among words that are about something else ("ok, vou
+		// ver o jogo", "quero pizza de calabresa").
 		out.Intent, out.Confidence = bot.IntentUnknown, 0.35
 	case win == unknown:
 		out.Intent, out.Confidence = bot.IntentUnknown, scores[win]*0.7

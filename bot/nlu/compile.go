@@ -120,6 +120,11 @@ type lang struct {
 	// alone holds the concepts whose name ends in ALONE: they count only
 	// when their word is the whole clause ("para" means stop only alone).
 	alone cset
+	// social holds the concepts a greeting or a yes/no may carry without
+	// becoming another message: those of the greeting, thanks,
+	// affirmative and negative rules, SKIP and SOCIAL ("bah, bom dia
+	// tchê", "boa tarde, tudo certo por aí?").
+	social cset
 
 	rules []rule
 
@@ -255,6 +260,18 @@ func compile(d *locales.NLUData) (*lang, error) {
 			return nil, errf(r.Line, "%v", err)
 		}
 		l.rules = append(l.rules, cr)
+	}
+	for _, r := range l.rules {
+		switch precedence[r.intent] {
+		case bot.IntentGreeting, bot.IntentThanks, bot.IntentAffirmative, bot.IntentNegative:
+			l.social.union(&r.pos)
+			l.social.union(&r.any)
+		}
+	}
+	for _, name := range []string{"SKIP", "SOCIAL"} {
+		if i := id(name); i >= 0 {
+			l.social.add(i)
+		}
 	}
 	if err := l.compileEntities(d); err != nil {
 		return nil, err

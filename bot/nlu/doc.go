@@ -16,7 +16,8 @@
 //  2. Rewrite abbreviations (vc, pq, hj, n, ñ, blz, obg, vlw …).
 //  3. Match the lexicon: phrases first (longest wins), then words, then word
 //     beginnings ("parcel*"); a word the data lacks gets its ending rewritten
-//     ("parcelinha" → "parcela", "quitadu" → "quitado") or, from five
+//     ("parcelinha" → "parcela", "quitadu" → "quitado"; before phrases are
+//     matched when that yields a known word, so "tá pagu" is "tá pago") or, from five
 //     letters on, is matched to a lexicon word one typo away ("boletu",
 //     "parselar"). Common words listed in the data are never "corrected".
 //  4. Negation: a cue ("não", "nunca", "sem") negates the next three words
@@ -25,6 +26,8 @@
 //     before. Rules can ask for a concept negated (~RECEIVE: "não recebi
 //     o boleto") or un-negated (PAID: "já paguei"), so "não paguei ainda"
 //     is negative while "ainda não paguei mas pago amanhã" is a promise.
+//     A negation word after a NONEG phrase that holds one only agrees with
+//     it ("não faz sentido nenhum" negates nothing).
 //  5. Entities, then rules: each rule is a conjunction of concept and
 //     entity tests with a weight. Among intents with a strong rule (weight
 //     ≥ 0.75) the contract's precedence picks the winner; inside one rank
@@ -45,7 +48,12 @@
 //   - Unknown locales fall back to pt-BR; "en-US" finds "en".
 //   - A message that is only a bracketed placeholder ("<áudio>",
 //     "[figurinha]") is unknown; so is a greeting followed by several
-//     words the lexicon does not know (off-topic chat).
+//     words the lexicon does not know (off-topic chat), a greeting with a
+//     question holding two words foreign to greetings ("oi, vc sabe se a
+//     farmácia abre domingo?"), and a yes/no of four words or more with
+//     two such words, one unknown ("ok, vou ver o jogo"). Words of the
+//     greeting, thanks and yes/no rules, SKIP and SOCIAL ("bah", "tchê",
+//     "moça") are not foreign.
 //   - A '?' right after a tag word ("pago amanhã, ok?") does not turn a
 //     dated commitment into a question.
 //

@@ -7,10 +7,18 @@ package nlu
 // "parselar").
 func (l *lang) lookup(w string) cset {
 	cs := l.exact(w)
-	if _, ok := l.words[w]; ok || len(w) < 5 || isDigit(rune(w[0])) {
+	if _, ok := l.words[w]; ok || len(w) < 4 || isDigit(rune(w[0])) {
 		return cs
 	}
 	if _, ok := l.known[w]; ok {
+		return cs
+	}
+	if len(w) == 4 {
+		// Too short for typo matching, long enough for a spoken ending
+		// ("pagu" → "pago").
+		if cs.empty() {
+			return l.suffixed(w)
+		}
 		return cs
 	}
 	if !cs.empty() {
@@ -18,6 +26,15 @@ func (l *lang) lookup(w string) cset {
 		// ("quitadu" is quita* and quitado).
 		return l.fuzzyWords(w, cs, false)
 	}
+	if sc := l.suffixed(w); !sc.empty() {
+		return sc
+	}
+	return l.fuzzyWords(w, cs, true)
+}
+
+// suffixed returns the concepts of w with a spoken or diminutive ending
+// rewritten ("parcelinha" → "parcela"), or none.
+func (l *lang) suffixed(w string) cset {
 	for _, sf := range l.suffixes {
 		if len(w) > len(sf.from)+2 && w[len(w)-len(sf.from):] == sf.from {
 			stem := w[:len(w)-len(sf.from)] + sf.to
@@ -29,7 +46,7 @@ func (l *lang) lookup(w string) cset {
 			}
 		}
 	}
-	return l.fuzzyWords(w, cs, true)
+	return cset{}
 }
 
 // exact returns the concepts of w from exact and stem entries only.

@@ -1,0 +1,135 @@
+package nlu
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"testing"
+
+	"github.com/quitabot/quita/bot"
+)
+
+// The blind sets (testdata/blind) are messages written from scratch, apart
+// from the corpus, to estimate how the classifier does on text it was not
+// written for: <locale>.tsv is the blind set proper (written before the
+// data was read; the data was then improved by general changes while it was
+// measured, so it is no longer untouched), <locale>.fresh.tsv a second set
+// written after those changes and measured once, untuned. Never copy their
+// lines into the lexicons; a miss is a hint at a missing concept or rule.
+//
+//	go test ./bot/nlu -run Blind -v                    per-intent accuracy, confusions
+//	go test ./bot/nlu -run Blind -v -nlu.show=blind    the misses
+type blindSet struct {
+	name, locale string
+	floor        float64 // overall accuracy
+	intentFloor  float64 // accuracy of each intent
+	// recallMisses is how many opt_out / wrong_person lines may be missed:
+	// none in the sets the data was improved on; the fresh set keeps the
+	// misses it had when first measured, since fixing them would tune it.
+	recallMisses int
+}
+
+// Floors sit at or a little under what the classifier reached when they
+// were set (pt-BR 0.996, en 0.993, es 1.000, pt-BR.fresh 0.955 on first
+// and only measurement, up from 0.939 before the changes).
+var blindSets = []blindSet{
+	{name: "pt-BR", locale: "pt-BR", floor: 0.98, intentFloor: 0.90},
+	{name: "en", locale: "en", floor: 0.97, intentFloor: 0.85},
+	{name: "es", locale: "es", floor: 0.97, intentFloor: 0.85},
+	{name: "pt-BR.fresh", locale: "pt-BR", floor: 0.93, intentFloor: 0.75, recallMisses: 1},
+}
+
+// blindEntityFloor is the share of blind lines asserting entities whose
+// every asserted key must come out equal.
+const blindEntityFloor = 0.95
+
+func TestBlind(t *testing.T) {
+	dir := filepath.Join("testdata", "blind")
+	if _, err := os.Stat(dir); err != nil {
+		t.Skip("blind directory absent")
+	}
+	c := newTestClassifier(t)
+	for _, set := range blindSets {
+		path := filepath.Join(dir, set.name+".tsv")
+		if _, err := os.Stat(path); err != nil {
+			t.Errorf("%s missing", path)
+			continue
+		}
+		exs := loadTSV(t, path)
+		t.Run(set.name, func(t *testing.T) { checkBlind(t, c, set, exs) })
+	}
+}
+
+func checkBlind(t *testing.T, c *Classifier, set blindSet, exs []example) {
+	now := refTime(t)
+	all, ents := tally{}, tally{}
+	perIntent := map[bot.Intent]*tally{}
+	confusion := map[string]int{}
+	recallMisses := 0
+	for _, ex := range exs {
+		got := c.Classify(ex.text, set.locale, now)
+		pi := perIntent[ex.intent]
+		if pi == nil {
+			pi = &tally{}
+			perIntent[ex.intent] = pi
+		}
+		all.n++
+		pi.n++
+		ok := got.Intent == ex.intent
+		if ok {
+			all.ok++
+			pi.ok++
+		} else {
+			confusion[fmt.Sprintf("%s→%s", ex.intent, got.Intent)]++
+			for _, must := range mustRecall {
+				if ex.intent == must {
+					recallMisses++
+					t.Logf("%s:%d missed %s: %q → %s", ex.file, ex.line, must, ex.text, got.Intent)
+				}
+			}
+		}
+		entOK := true
+		if ex.ents != nil {
+			ents.n++
+			if entOK = entitiesMatch(ex.ents, got.Entities); entOK {
+				ents.ok++
+			}
+		}
+		if *showFailures == "blind" && (!ok || !entOK) {
+			t.Logf("%s:%d want %s %v got %s %.2f %+v | %s", ex.file, ex.line, ex.intent, ex.ents, got.Intent, got.Confidence, got.Entities, ex.text)
+		}
+	}
+	t.Logf("%s blind accuracy %.3f (%d/%d)  entities %.3f (%d/%d)", set.name, all.rate(), all.ok, all.n, ents.rate(), ents.ok, ents.n)
+	if testing.Verbose() {
+		for _, in := range bot.AllIntents {
+			if ti := perIntent[in]; ti != nil {
+				t.Logf("    %-22s %.2f (%d/%d)", in, ti.rate(), ti.ok, ti.n)
+			}
+		}
+		keys := make([]string, 0, len(confusion))
+		for k := range confusion {
+			keys = append(keys, k)
+		}
+		sort.Slice(keys, func(i, j int) bool {
+			return confusion[keys[i]] > confusion[keys[j]] || (confusion[keys[i]] == confusion[keys[j]] && keys[i] < keys[j])
+		})
+		for _, k := range keys {
+			t.Logf("  confusion %-44s %d", k, confusion[k])
+		}
+	}
+	if all.rate() < set.floor {
+		t.Errorf("%s blind accuracy %.3f below floor %.2f", set.name, all.rate(), set.floor)
+	}
+	for in, ti := range perIntent {
+		if ti.rate() < set.intentFloor {
+			t.Errorf("%s blind accuracy of %s %.2f below floor %.2f", set.name, in, ti.rate(), set.intentFloor)
+		}
+	}
+	if recallMisses > set.recallMisses {
+		t.Errorf("%s: %d opt_out/wrong_person lines missed, at most %d allowed", set.name, recallMisses, set.recallMisses)
+	}
+	if ents.rate() < blindEntityFloor {
+		t.Errorf("%s blind entity accuracy %.3f below floor %.2f", set.name, ents.rate(), blindEntityFloor)
+	}
+}
