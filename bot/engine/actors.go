@@ -11,16 +11,26 @@ import (
 var errStopped = errors.New("engine: shutting down")
 
 // actors runs jobs one at a time per key (a conversation), concurrently
-// across keys. Each key gets a goroutine with a bounded queue that exits
+// across keys. Each key gets a goroutine with a bounded mailbox that exits
 // after being idle, so idle conversations cost nothing.
+//
+// The shared mutex is never held while blocking: a caller registers as a
+// pending sender under the lock, then sends without it, so a full mailbox
+// slows only its own conversation, and a mailbox is retired only when it
+// is empty and nobody is about to send to it.
 type actors struct {
 	mu       sync.Mutex
-	queues   map[string]chan job
+	boxes    map[string]*mailbox
 	stopped  bool
 	wg       sync.WaitGroup
 	idle     time.Duration
 	queueLen int
 	quit     chan struct{}
+}
+
+type mailbox struct {
+	q       chan job
+	pending int // callers between registering and sending; guarded by actors.mu
 }
 
 type job struct {
@@ -38,12 +48,12 @@ func (j job) execute() {
 }
 
 func newActors(idle time.Duration, queueLen int) *actors {
-	return &actors{queues: map[string]chan job{}, idle: idle, queueLen: queueLen, quit: make(chan struct{})}
+	return &actors{boxes: map[string]*mailbox{}, idle: idle, queueLen: queueLen, quit: make(chan struct{})}
 }
 
 // do runs fn on key's actor and waits for it to finish or ctx to end.
-// A full queue makes the caller wait: back-pressure instead of unbounded
-// memory.
+// A full mailbox makes the caller wait: back-pressure instead of unbounded
+// memory, bounded by the caller's context.
 func (a *actors) do(ctx context.Context, key string, fn func(context.Context)) error {
 	j := job{ctx: ctx, run: fn, done: make(chan struct{})}
 	a.mu.Lock()
@@ -51,22 +61,28 @@ func (a *actors) do(ctx context.Context, key string, fn func(context.Context)) e
 		a.mu.Unlock()
 		return errStopped
 	}
-	q, ok := a.queues[key]
+	mb, ok := a.boxes[key]
 	if !ok {
-		q = make(chan job, a.queueLen)
-		a.queues[key] = q
+		mb = &mailbox{q: make(chan job, a.queueLen)}
+		a.boxes[key] = mb
 		a.wg.Add(1)
-		go a.loop(key, q)
+		go a.loop(key, mb)
 	}
-	// Sending while holding the lock keeps loop from retiring q between
-	// lookup and send; the send blocks only when the queue is full.
-	select {
-	case q <- j:
-	case <-ctx.Done():
-		a.mu.Unlock()
-		return ctx.Err()
-	}
+	mb.pending++
 	a.mu.Unlock()
+
+	var err error
+	select {
+	case mb.q <- j:
+	case <-ctx.Done():
+		err = ctx.Err()
+	}
+	a.mu.Lock()
+	mb.pending--
+	a.mu.Unlock()
+	if err != nil {
+		return err
+	}
 	select {
 	case <-j.done:
 		return nil
@@ -75,13 +91,13 @@ func (a *actors) do(ctx context.Context, key string, fn func(context.Context)) e
 	}
 }
 
-func (a *actors) loop(key string, q chan job) {
+func (a *actors) loop(key string, mb *mailbox) {
 	defer a.wg.Done()
 	timer := time.NewTimer(a.idle)
 	defer timer.Stop()
 	for {
 		select {
-		case j := <-q:
+		case j := <-mb.q:
 			j.execute()
 			if !timer.Stop() {
 				select {
@@ -91,25 +107,42 @@ func (a *actors) loop(key string, q chan job) {
 			}
 			timer.Reset(a.idle)
 		case <-a.quit:
-			// Shutting down: finish what was queued before the stop, then exit.
-			for {
-				select {
-				case j := <-q:
-					j.execute()
-				default:
-					return
-				}
-			}
+			a.drain(key, mb)
+			return
 		case <-timer.C:
-			a.mu.Lock()
-			if len(q) == 0 {
-				delete(a.queues, key)
-				a.mu.Unlock()
+			if a.retire(key, mb) {
 				return
 			}
-			a.mu.Unlock()
 			timer.Reset(a.idle)
 		}
+	}
+}
+
+// retire removes an idle mailbox unless work is queued or on its way.
+func (a *actors) retire(key string, mb *mailbox) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if len(mb.q) > 0 || mb.pending > 0 {
+		return false
+	}
+	delete(a.boxes, key)
+	return true
+}
+
+// drain finishes everything queued or being sent when the engine stops;
+// no new sender can register once stopped is set.
+func (a *actors) drain(key string, mb *mailbox) {
+	for {
+		select {
+		case j := <-mb.q:
+			j.execute()
+			continue
+		default:
+		}
+		if a.retire(key, mb) {
+			return
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
 
@@ -117,7 +150,7 @@ func (a *actors) loop(key string, q chan job) {
 func (a *actors) active() int {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return len(a.queues)
+	return len(a.boxes)
 }
 
 // stop refuses new jobs and waits until queued ones finish or ctx ends.
