@@ -28,10 +28,21 @@ func (s *Store) SetInvoiceStatus(ctx context.Context, id string, status bot.Invo
 		}
 		// A cancelled invoice that the billing system then reports paid is
 		// paid: money received wins.
+		read := row.Status
 		row.Status, row.UpdatedAt = string(status), at.UTC()
-		if err := tx.Model(&invoiceRow{}).Where("id = ?", id).
-			Updates(map[string]any{"status": row.Status, "updated_at": row.UpdatedAt}).Error; err != nil {
-			return err
+		// Conditional on the status read: of two concurrent events for one
+		// invoice only one changes it (and only that one thanks the debtor).
+		res := tx.Model(&invoiceRow{}).Where("id = ? AND status = ?", id, read).
+			Updates(map[string]any{"status": row.Status, "updated_at": row.UpdatedAt})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			if err := tx.Where("id = ?", id).Take(&row).Error; err != nil {
+				return err
+			}
+			inv = row.toDomain()
+			return nil
 		}
 		inv, changed = row.toDomain(), true
 		return nil

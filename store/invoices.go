@@ -27,11 +27,19 @@ const (
 // changes nothing (not even updated_at) and reports InvoiceUnchanged.
 func (s *Store) ApplyInvoice(ctx context.Context, c bot.Customer, inv bot.Invoice, newCustomerID string) (InvoiceChange, bot.Invoice, error) {
 	var change InvoiceChange
-	err := s.Gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var err error
-		change, inv, err = applyInvoiceTx(tx, c, inv, newCustomerID)
-		return err
-	})
+	apply := func() error {
+		return s.Gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			var err error
+			change, inv, err = applyInvoiceTx(tx, c, inv, newCustomerID)
+			return err
+		})
+	}
+	err := apply()
+	if err != nil && isUniqueViolation(err) {
+		// Two events for a new customer raced to create it; the loser
+		// retries and finds the winner's row.
+		err = apply()
+	}
 	if err != nil {
 		return "", bot.Invoice{}, fmt.Errorf("store: apply invoice %s: %w", inv.ID, err)
 	}

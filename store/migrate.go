@@ -55,13 +55,31 @@ func loadMigrations(d Dialect) ([]migration, error) {
 
 // Migrate applies every migration not yet applied, each in its own
 // transaction, and returns the names applied. On PostgreSQL an advisory
-// lock keeps two instances starting together from racing.
+// lock keeps instances starting together from racing.
 func (s *Store) Migrate(ctx context.Context) ([]string, error) {
 	all, err := loadMigrations(s.Dialect)
 	if err != nil {
 		return nil, err
 	}
-	db := s.Gorm.WithContext(ctx)
+	var applied []string
+	// One connection for the whole run, so PostgreSQL's session advisory
+	// lock covers creating schema_migrations too: instances starting
+	// together take turns instead of racing on the catalog.
+	err = s.Gorm.WithContext(ctx).Connection(func(db *gorm.DB) error {
+		if s.Dialect == Postgres {
+			if err := db.Exec("SELECT pg_advisory_lock(7263521000)").Error; err != nil {
+				return fmt.Errorf("store: migration lock: %w", err)
+			}
+			defer db.Exec("SELECT pg_advisory_unlock(7263521000)")
+		}
+		var err error
+		applied, err = s.migrateOn(db, all)
+		return err
+	})
+	return applied, err
+}
+
+func (s *Store) migrateOn(db *gorm.DB, all []migration) ([]string, error) {
 	if err := db.Exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
 		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at ` +
 		dialectTokens[s.Dialect].Replace("{{TIMESTAMP}}") + ` NOT NULL)`).Error; err != nil {
