@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
+	"strconv"
 	"strings"
 	"time"
 
@@ -36,24 +37,43 @@ func (s *server) requireAuth(allowSimSession bool) fiber.Handler {
 }
 
 func (s *server) validBearer(header string) bool {
-	token, ok := strings.CutPrefix(header, "Bearer ")
-	return ok && s.APIToken != "" && constantEqual(strings.TrimSpace(token), s.APIToken)
+	scheme, token, ok := strings.Cut(strings.TrimSpace(header), " ")
+	// The scheme is case-insensitive (RFC 7235).
+	return ok && strings.EqualFold(scheme, "Bearer") && s.APIToken != "" && constantEqual(strings.TrimSpace(token), s.APIToken)
 }
 
 func constantEqual(a, b string) bool {
 	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
 }
 
-// simSession is derived from the API token, so rotating the token ends
-// every simulator session, and the cookie never carries the token itself.
-func (s *server) simSession() string {
+// simSessionTTL bounds a simulator session; the cookie carries its issue
+// time under the MAC, so a leaked cookie stops working on its own.
+const simSessionTTL = 12 * time.Hour
+
+// simSession is "<unix issue time>.<hex MAC>" keyed by the API token, so
+// rotating the token ends every session and the cookie never carries the
+// token itself.
+func (s *server) simSession(issued time.Time) string {
+	ts := strconv.FormatInt(issued.Unix(), 10)
 	mac := hmac.New(sha256.New, []byte(s.APIToken))
-	mac.Write([]byte("quita simulator session v1"))
-	return hex.EncodeToString(mac.Sum(nil))
+	mac.Write([]byte("quita simulator session v2." + ts))
+	return ts + "." + hex.EncodeToString(mac.Sum(nil))
 }
 
 func (s *server) validSimSession(cookie string) bool {
-	return cookie != "" && s.APIToken != "" && constantEqual(cookie, s.simSession())
+	ts, _, ok := strings.Cut(cookie, ".")
+	if !ok || s.APIToken == "" {
+		return false
+	}
+	sec, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil {
+		return false
+	}
+	issued := time.Unix(sec, 0)
+	if age := time.Since(issued); age < -time.Minute || age > simSessionTTL {
+		return false
+	}
+	return constantEqual(cookie, s.simSession(issued))
 }
 
 // startSimSession exchanges a token from the printed link for a cookie and
@@ -64,8 +84,8 @@ func (s *server) startSimSession(c *fiber.Ctx) error {
 		return s.simLoginPage(c, fiber.StatusUnauthorized)
 	}
 	c.Cookie(&fiber.Cookie{
-		Name: simCookie, Value: s.simSession(), Path: "/", HTTPOnly: true, SameSite: fiber.CookieSameSiteStrictMode,
-		Secure: c.Protocol() == "https", Expires: time.Now().Add(12 * time.Hour),
+		Name: simCookie, Value: s.simSession(time.Now()), Path: "/", HTTPOnly: true, SameSite: fiber.CookieSameSiteStrictMode,
+		Secure: c.Protocol() == "https", Expires: time.Now().Add(simSessionTTL),
 	})
 	return c.Redirect("/sim", fiber.StatusSeeOther)
 }

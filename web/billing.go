@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -33,7 +34,9 @@ func (s *server) billingWebhook(c *fiber.Ctx) error {
 		return c.JSON(fiber.Map{"id": id, "status": "duplicate", "type": prev.Type})
 	}
 	now := s.Clock.Now()
-	delivery := store.WebhookDelivery{ID: id, Body: string(body), ReceivedAt: time.Now()}
+	// The record keeps a text copy; bytes a text column cannot hold are replaced.
+	delivery := store.WebhookDelivery{ID: id, Body: strings.ToValidUTF8(strings.ReplaceAll(string(body), "\x00", ""), "\uFFFD"),
+		ReceivedAt: time.Now()}
 	ev, err := webhooks.ParseEvent(body, now)
 	if err != nil {
 		delivery.Status, delivery.Error = store.WebhookRejected, err.Error()

@@ -109,6 +109,9 @@ func (r simInboundRequest) toMessage() (bot.InboundMessage, error) {
 	if len(r.ID) > 200 {
 		return bot.InboundMessage{}, bot.Invalid("id", "must be at most 200 characters")
 	}
+	if strings.ContainsRune(r.Text, 0) || strings.ContainsRune(r.ID, 0) {
+		return bot.InboundMessage{}, bot.Invalid("text", "must not contain NUL characters")
+	}
 	msg := bot.InboundMessage{Transport: sim.Name, ExternalID: r.ID, From: r.From, Text: strings.TrimSpace(r.Text)}
 	if len(msg.Text) > 4096 {
 		return bot.InboundMessage{}, bot.Invalid("text", "must be at most 4096 characters")

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/quitabot/quita/bot"
 )
@@ -72,6 +73,14 @@ type PaidEvent struct {
 // is a bot.CodeMalformed error; a missing or invalid field is bot.Invalid
 // naming it ("data.customer.phone"). now stamps a paid_at left out.
 func ParseEvent(body []byte, now time.Time) (Event, error) {
+	if !utf8.Valid(body) {
+		return Event{}, bot.Errorf(bot.CodeMalformed, "the body is not valid UTF-8")
+	}
+	// NUL cannot be stored as text (PostgreSQL refuses it) and has no
+	// business in names or ids: refuse it whole, escaped or raw.
+	if bytes.IndexByte(body, 0) >= 0 || bytes.Contains(body, []byte(`\u0000`)) {
+		return Event{}, bot.Invalid("data", "must not contain NUL characters")
+	}
 	var env Envelope
 	if err := strictDecode(body, &env); err != nil {
 		return Event{}, bot.Errorf(bot.CodeMalformed, "the body is not valid JSON: %v", err)

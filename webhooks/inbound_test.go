@@ -32,6 +32,8 @@ func TestParseEvent(t *testing.T) {
 		{"paid bad time", `{"type":"invoice.paid","data":{"invoice_id":"I","paid_at":"yesterday"}}`, bot.CodeInvalid, "data.paid_at", false},
 		{"paid negative", `{"type":"invoice.paid","data":{"invoice_id":"I","amount_cents":-1}}`, bot.CodeInvalid, "data.amount_cents", false},
 		{"customer without id", `{"type":"customer.updated","data":{"customer":{"name":"A","phone":"11988887777"}}}`, bot.CodeInvalid, "data.customer.id", false},
+		{"escaped NUL", `{"type":"invoice.cancelled","data":{"invoice_id":"I\u0000","reason":"x"}}`, bot.CodeInvalid, "data", false},
+		{"invalid UTF-8", "{\"type\":\"invoice.cancelled\",\"data\":{\"invoice_id\":\"\xff\"}}", bot.CodeMalformed, "", false},
 		{"data of the wrong shape", `{"type":"invoice.created","data":[1,2]}`, bot.CodeInvalid, "data", false},
 	}
 	for _, tc := range cases {

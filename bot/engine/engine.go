@@ -185,6 +185,8 @@ func (e *Engine) processLocked(ctx context.Context, key, inboxID string) (Outcom
 			continue
 		case errors.Is(err, bot.ErrAlreadyProcessed):
 			continue
+		case errors.Is(err, bot.ErrVersionConflict):
+			return Outcome{}, bot.Errorf(bot.CodeUnavailable, "the conversation is busy right now; try again shortly")
 		default:
 			return Outcome{}, err
 		}

@@ -33,6 +33,11 @@ type config struct {
 	ShutdownTimeout       time.Duration
 	timezoneName, waValue string
 	simValue              string
+	// policyExplicit: QUITA_CONFIG was given, so the file must exist.
+	policyExplicit bool
+	// tokenGenerated: the API token was generated at this start, so it may
+	// be shown once; otherwise it is never printed.
+	tokenGenerated bool
 }
 
 // setting describes one variable: its name, default and where it goes.
@@ -84,6 +89,12 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 	if err := fs.Parse(args); err != nil {
 		return nil, nil, err
 	}
+	c.policyExplicit = getenv("QUITA_CONFIG") != ""
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == flagName("QUITA_CONFIG") {
+			c.policyExplicit = true
+		}
+	})
 	return c, fs.Args(), c.validate()
 }
 
@@ -98,11 +109,16 @@ func (c *config) validate() error {
 	if c.RedisURL != "" && !strings.HasPrefix(c.RedisURL, "redis://") && !strings.HasPrefix(c.RedisURL, "rediss://") {
 		return fmt.Errorf("QUITA_REDIS_URL: must start with redis:// or rediss://")
 	}
+	if strings.TrimSpace(c.APIToken) != c.APIToken {
+		return fmt.Errorf("QUITA_API_TOKEN: has leading or trailing spaces, which no Authorization header can match")
+	}
 	if c.APIToken != "" && len(c.APIToken) < 16 {
 		return fmt.Errorf("QUITA_API_TOKEN: must be at least 16 characters (leave it empty to have one generated)")
 	}
-	if _, e := parseSecrets(c.WebhookSecret); e != nil {
+	if secrets, e := parseSecrets(c.WebhookSecret); e != nil {
 		return fmt.Errorf("QUITA_WEBHOOK_SECRET: %v", e)
+	} else if c.WebhookSecret != "" && len(secrets) == 0 {
+		return fmt.Errorf("QUITA_WEBHOOK_SECRET: no whsec_… secret in %q", c.WebhookSecret)
 	}
 	if c.BillingWebhookSecret != "" {
 		if _, e := webhooks.ParseSecret(c.BillingWebhookSecret); e != nil {

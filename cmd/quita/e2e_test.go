@@ -45,7 +45,7 @@ type instance struct {
 }
 
 var listening = regexp.MustCompile(`listening on (http://\S+)`)
-var simLink = regexp.MustCompile(`/sim\?token=(\S+)`)
+var simLink = regexp.MustCompile(`/sim\?token=([^<\s]\S*)`)
 
 // startQuita runs the service with env on a free port and waits until it
 // listens. stop cancels it as SIGTERM would and returns the exit status.
@@ -53,9 +53,6 @@ func startQuita(t *testing.T, env map[string]string, args ...string) *instance {
 	t.Helper()
 	if env["QUITA_ADDR"] == "" {
 		env["QUITA_ADDR"] = "127.0.0.1:0"
-	}
-	if env["QUITA_CONFIG"] == "" {
-		env["QUITA_CONFIG"] = t.TempDir() + "/absent.yaml"
 	}
 	getenv := func(k string) string { return env[k] }
 	ctx, cancel := context.WithCancel(context.Background())
@@ -273,6 +270,7 @@ func TestHTTPErrorsUseTheContractShape(t *testing.T) {
 		{"missing from", "POST", "/v1/sim/inbound", map[string]string{"text": "oi"}, false, 422, "invalid"},
 		{"invalid phone", "POST", "/v1/sim/inbound", map[string]string{"from": "12", "text": "oi"}, false, 422, "invalid"},
 		{"empty message", "POST", "/v1/sim/inbound", map[string]string{"from": "+5511988887777"}, false, 422, "invalid"},
+		{"NUL in text", "POST", "/v1/sim/inbound", map[string]string{"from": "+5511988887777", "text": "oi\u0000"}, false, 422, "invalid"},
 		{"bad clock", "POST", "/v1/sim/clock", map[string]string{"now": "tomorrow"}, false, 422, "invalid"},
 		{"clock backwards", "POST", "/v1/sim/clock", map[string]string{"now": "2020-01-01T00:00:00-03:00"}, false, 422, "invalid"},
 		{"unknown conversation", "GET", "/v1/conversations/nope", nil, false, 404, "not_found"},
@@ -408,6 +406,9 @@ func TestCommandsAndConfigErrors(t *testing.T) {
 		{"QUITA_LOCALE", "fr", "QUITA_LOCALE:"},
 		{"QUITA_API_TOKEN", "short", "QUITA_API_TOKEN:"},
 		{"QUITA_BILLING_WEBHOOK_URL", "https://billing.example/hook", "QUITA_BILLING_WEBHOOK_SECRET: required"},
+		{"QUITA_CONFIG", "/nonexistent/quita.yaml", "QUITA_CONFIG: policy file /nonexistent/quita.yaml does not exist"},
+		{"QUITA_API_TOKEN", " abcdefghijklmnopqrstu", "QUITA_API_TOKEN: has leading or trailing spaces"},
+		{"QUITA_WEBHOOK_SECRET", ",", "QUITA_WEBHOOK_SECRET: no whsec_"},
 	}
 	for _, b := range bad {
 		errOut.Reset()
@@ -435,5 +436,18 @@ func TestCommandsAndConfigErrors(t *testing.T) {
 	errOut.Reset()
 	if code := run(context.Background(), []string{"frobnicate"}, getenv, nil, io.Discard, &errOut); code == 0 {
 		t.Fatal("unknown command exited 0")
+	}
+}
+
+func TestTheTokenIsPrintedOnlyWhenGenerated(t *testing.T) {
+	env := map[string]string{"QUITA_DATABASE_URL": storetest.SQLiteURL(t)}
+	first := startQuita(t, env)
+	if first.token == "" || !strings.Contains(first.stdout.String(), first.token) {
+		t.Fatalf("first start did not show the generated token: %s", first.stdout.String())
+	}
+	first.stop()
+	second := startQuita(t, env)
+	if strings.Contains(second.stdout.String(), first.token) || !strings.Contains(second.stdout.String(), "token=<QUITA_API_TOKEN>") {
+		t.Fatalf("a later start printed the token: %s", second.stdout.String())
 	}
 }

@@ -25,6 +25,7 @@ func ensureSecrets(ctx context.Context, cfg *config, st *store.Store, stdout io.
 			return err
 		}
 		cfg.APIToken = stored
+		cfg.tokenGenerated = created
 		if created {
 			fmt.Fprintf(stdout, "generated QUITA_API_TOKEN (stored in the database; shown only now):\n  %s\n", stored)
 		}

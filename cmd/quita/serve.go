@@ -68,6 +68,11 @@ func start(ctx context.Context, cfg *config, stdout, stderr io.Writer) (_ *servi
 	if err != nil {
 		return nil, err
 	}
+	if !found && cfg.policyExplicit {
+		// A mistyped path must not start collecting under the demo
+		// creditor's name (CDC art. 42-A).
+		return nil, fmt.Errorf("QUITA_CONFIG: policy file %s does not exist", cfg.PolicyPath)
+	}
 	level := map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError}[cfg.LogLevel]
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	if !found {
@@ -241,12 +246,18 @@ func (s *service) printWelcome(w io.Writer, addr string) {
 	fmt.Fprintf(w, "quita %s listening on http://%s (database %s, coordination %s)\n", version, host,
 		map[bool]string{true: "sqlite", false: "postgres"}[strings.HasPrefix(s.cfg.DatabaseURL, "sqlite")],
 		map[bool]string{true: "in-process", false: "redis"}[s.cfg.RedisURL == ""])
+	// The token is shown when it was just generated or for the demo, whose
+	// point is a link that opens the chat; otherwise it stays out of logs.
+	token := "<QUITA_API_TOKEN>"
+	if s.cfg.tokenGenerated || s.cfg.Demo {
+		token = s.cfg.APIToken
+	}
 	if s.cfg.Simulator {
-		fmt.Fprintf(w, "  chat as a debtor:  http://%s/sim?token=%s\n", host, s.cfg.APIToken)
+		fmt.Fprintf(w, "  chat as a debtor:  http://%s/sim?token=%s\n", host, token)
 	}
 	if s.cfg.Demo {
 		fmt.Fprintf(w, "  demo debtors:      %s\n", strings.Join(demoPhones(), ", "))
-		fmt.Fprintf(w, "  try the API:       curl -H 'Authorization: Bearer %s' http://%s/v1/conversations\n", s.cfg.APIToken, host)
+		fmt.Fprintf(w, "  try the API:       curl -H 'Authorization: Bearer %s' http://%s/v1/conversations\n", token, host)
 	}
 	fmt.Fprintf(w, "  health:            http://%s/healthz  http://%s/readyz  http://%s/metrics\n", host, host, host)
 }
