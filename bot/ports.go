@@ -74,8 +74,11 @@ type ConversationStore interface {
 	// RecordInbound stores msg unless (transport, external id) is known; it
 	// returns the stored record and whether it was a duplicate.
 	RecordInbound(ctx context.Context, rec InboxRecord) (InboxRecord, bool, error)
-	// UnprocessedInbound lists stored messages not yet handled, oldest first.
-	UnprocessedInbound(ctx context.Context, limit int) ([]InboxRecord, error)
+	// UnprocessedInbound lists stored messages received before the given
+	// time and not yet handled, oldest first.
+	UnprocessedInbound(ctx context.Context, receivedBefore time.Time, limit int) ([]InboxRecord, error)
+	// Invoice returns one invoice by the billing system's id.
+	Invoice(ctx context.Context, id string) (Invoice, error)
 	// InboxRecord returns one stored inbound message.
 	InboxRecord(ctx context.Context, id string) (InboxRecord, error)
 	// ConversationByPhone returns the conversation with phone on transport,

@@ -35,11 +35,13 @@ func (s *Store) RecordInbound(ctx context.Context, rec bot.InboxRecord) (bot.Inb
 	return existing.toDomain(), true, nil
 }
 
-// UnprocessedInbound lists stored inbound messages not yet handled, oldest
-// first; the engine replays them after a crash.
-func (s *Store) UnprocessedInbound(ctx context.Context, limit int) ([]bot.InboxRecord, error) {
+// UnprocessedInbound lists stored inbound messages received before a time
+// and not yet handled, oldest first; the engine replays them after a crash
+// and retries them periodically.
+func (s *Store) UnprocessedInbound(ctx context.Context, receivedBefore time.Time, limit int) ([]bot.InboxRecord, error) {
 	var rows []inboxRow
-	err := s.Gorm.WithContext(ctx).Where("processed_at IS NULL").Order("received_at, id").Limit(limit).Find(&rows).Error
+	err := s.Gorm.WithContext(ctx).Where("processed_at IS NULL AND received_at < ?", receivedBefore.UTC()).
+		Order("received_at, id").Limit(limit).Find(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("store: unprocessed inbound: %w", err)
 	}

@@ -39,7 +39,7 @@ func TestInboxDeduplicates(t *testing.T) {
 		if err != nil || !dup || got.ID != "inb_1" || got.Message.Text != "oi" {
 			t.Fatalf("replay: %+v dup=%v err=%v", got, dup, err)
 		}
-		pending, err := s.UnprocessedInbound(ctx, 10)
+		pending, err := s.UnprocessedInbound(ctx, t0.Add(time.Second), 10)
 		if err != nil || len(pending) != 1 {
 			t.Fatalf("unprocessed = %d, %v", len(pending), err)
 		}

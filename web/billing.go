@@ -9,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/quitabot/quita/bot"
+	"github.com/quitabot/quita/bot/engine"
 	"github.com/quitabot/quita/store"
 	"github.com/quitabot/quita/webhooks"
 )
@@ -51,12 +52,26 @@ func (s *server) billingWebhook(c *fiber.Ctx) error {
 	}
 	delivery.Type = ev.Type
 	var result fiber.Map
-	var paid *bot.Invoice
+	var thanks *bot.InboxRecord
 	err = s.Store.WithTx(ctx, func(tx *store.Store) error {
 		var err error
+		var paid *bot.Invoice
 		result, paid, err = s.applyBillingEvent(c, tx, ev)
 		if err != nil {
 			return err
+		}
+		if paid != nil {
+			// The thanks is owed durably: recorded with the payment, sent
+			// after the commit, replayed by recovery if that fails.
+			customer, err := tx.Customer(ctx, paid.CustomerID)
+			if err != nil {
+				return err
+			}
+			rec, _, err := tx.RecordInbound(ctx, engine.PaidEvent(s.Engine.NewID("inb"), *paid, customer.Phone, now))
+			if err != nil {
+				return err
+			}
+			thanks = &rec
 		}
 		delivery.Status = store.WebhookApplied
 		if !ev.Known {
@@ -76,12 +91,10 @@ func (s *server) billingWebhook(c *fiber.Ctx) error {
 		}
 		return err
 	}
-	if paid != nil && s.Engine != nil {
-		// After the commit: the payment is recorded whatever happens to the thanks.
-		if out, err := s.Engine.InvoicePaid(ctx, *paid); err != nil {
-			s.log.Error("thank the debtor for a payment", "invoice", paid.ID, "err", err)
-		} else if s.Sender != nil {
-			s.Sender.Wake()
+	if thanks != nil {
+		if out, err := s.Engine.Process(ctx, *thanks); err != nil {
+			s.log.Error("thank the debtor for a payment; recovery will retry", "inbox_id", thanks.ID, "err", err)
+		} else {
 			result["conversation_id"] = out.ConversationID
 		}
 	}

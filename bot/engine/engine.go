@@ -142,6 +142,9 @@ func (e *Engine) Process(ctx context.Context, rec bot.InboxRecord) (Outcome, err
 	if rec.ProcessedAt != nil {
 		return decodeOutcome(rec)
 	}
+	if rec.Message.Transport == EventTransport {
+		return e.processEvent(ctx, rec)
+	}
 	key := rec.Message.Transport + ":" + rec.Message.From
 	var out Outcome
 	var stepErr error
@@ -202,23 +205,28 @@ func decodeOutcome(rec bot.InboxRecord) (Outcome, error) {
 	return out, nil
 }
 
-// Recover replays inbound messages that were stored but not processed
-// (the service stopped between acknowledging and answering). It returns how
-// many it handled.
-func (e *Engine) Recover(ctx context.Context) (int, error) {
-	n := 0
-	for {
-		pending, err := e.cfg.Store.UnprocessedInbound(ctx, 100)
-		if err != nil || len(pending) == 0 {
-			return n, err
-		}
-		for _, rec := range pending {
-			if _, err := e.Process(ctx, rec); err != nil {
-				return n, fmt.Errorf("engine: recover %s: %w", rec.ID, err)
-			}
-			n++
-		}
+// Recover replays inbound messages (and billing events) that were stored
+// but not processed before receivedBefore: the service stopped between
+// acknowledging and answering, or processing failed. One failing record
+// does not hold up the others: it is logged and retried on the next pass.
+// It returns how many were handled and how many failed.
+func (e *Engine) Recover(ctx context.Context, receivedBefore time.Time) (handled, failed int, err error) {
+	pending, err := e.cfg.Store.UnprocessedInbound(ctx, receivedBefore, 1000)
+	if err != nil {
+		return 0, 0, err
 	}
+	for _, rec := range pending {
+		if ctx.Err() != nil {
+			return handled, failed, ctx.Err()
+		}
+		if _, err := e.Process(ctx, rec); err != nil {
+			failed++
+			e.log.Error("replay of a stored message failed", "inbox_id", rec.ID, "transport", rec.Message.Transport, "err", err)
+			continue
+		}
+		handled++
+	}
+	return handled, failed, nil
 }
 
 // ActiveConversations is the number of conversations with a live actor.

@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -42,7 +43,7 @@ func newRig(t testing.TB, st *store.Store, co bot.Coordinator) *rig {
 	clk := clock.NewManual(time.Date(2026, 11, 23, 10, 0, 0, 0, saoPaulo))
 	ids := bot.NewIDs()
 	e, err := engine.New(engine.Config{Store: st, Classifier: classifier, Catalog: catalog, Policy: policy.Default(),
-		Clock: clk, IDs: ids, Coord: co, Location: saoPaulo})
+		Clock: clk, IDs: ids, Coord: co, Location: saoPaulo, Transports: []string{sim.Name}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,11 +154,14 @@ func TestRecoverReplaysStoredButUnprocessedMessages(t *testing.T) {
 		if _, _, err := r.engine.Accept(ctx, inbound("lost-1", "oi")); err != nil {
 			t.Fatal(err)
 		}
-		n, err := r.engine.Recover(ctx)
-		if err != nil || n != 1 {
-			t.Fatalf("recover: %d %v", n, err)
+		if n, _, _ := r.engine.Recover(ctx, r.clock.Now().Add(-time.Minute)); n != 0 {
+			t.Fatalf("a message younger than the cut-off was replayed")
 		}
-		if n, _ := r.engine.Recover(ctx); n != 0 {
+		n, failed, err := r.engine.Recover(ctx, r.clock.Now().Add(time.Second))
+		if err != nil || n != 1 || failed != 0 {
+			t.Fatalf("recover: %d %d %v", n, failed, err)
+		}
+		if n, _, _ := r.engine.Recover(ctx, r.clock.Now().Add(time.Second)); n != 0 {
 			t.Fatalf("second recover handled %d", n)
 		}
 		sent, err := r.sender.RunDue(ctx)
@@ -213,6 +217,48 @@ func TestSenderRetriesWithBackoffThenDelivers(t *testing.T) {
 			if it.Status != bot.OutboxSent || it.Attempts != 2 {
 				t.Fatalf("item %+v", it)
 			}
+		}
+	})
+}
+
+func TestAPaymentThanksRecordedButNotSentIsRecovered(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		seedMaria(t, st)
+		r := newRig(t, st, coord.NewMemory())
+		for _, text := range []string{"oi", "sim"} {
+			if _, err := r.engine.HandleInbound(ctx, inbound("p-"+text, text)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		inv, changed, err := st.SetInvoiceStatus(ctx, "INV-1", bot.InvoicePaid, r.clock.Now())
+		if err != nil || !changed {
+			t.Fatal(err)
+		}
+		// The webhook committed the payment and its pending thanks, then the
+		// process died before running it.
+		if _, _, err := st.RecordInbound(ctx, engine.PaidEvent("inb_paid", inv, "+5511988887777", r.clock.Now())); err != nil {
+			t.Fatal(err)
+		}
+		if _, dup, _ := st.RecordInbound(ctx, engine.PaidEvent("inb_paid2", inv, "+5511988887777", r.clock.Now())); !dup {
+			t.Fatal("a second thanks for the same payment was recorded")
+		}
+		handled, failed, err := r.engine.Recover(ctx, r.clock.Now().Add(time.Second))
+		if err != nil || handled != 1 || failed != 0 {
+			t.Fatalf("recover: %d %d %v", handled, failed, err)
+		}
+		if h, _, _ := r.engine.Recover(ctx, r.clock.Now().Add(time.Second)); h != 0 {
+			t.Fatal("the thanks was replayed twice")
+		}
+		sent, _ := r.sender.RunDue(ctx)
+		thanks := 0
+		for _, m := range sent {
+			if strings.Contains(m.Text, "Recebemos o pagamento de Internet outubro") {
+				thanks++
+			}
+		}
+		if thanks != 1 {
+			t.Fatalf("thanks sent %d times: %+v", thanks, sent)
 		}
 	})
 }

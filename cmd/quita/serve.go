@@ -205,14 +205,7 @@ func (s *service) listenAndServe(ctx context.Context, stdout io.Writer) error {
 		workers.Add(1)
 		go func() { defer workers.Done(); s.dispatcher.Run(workCtx) }()
 	}
-	go func() {
-		defer workers.Done()
-		if n, err := s.engine.Recover(workCtx); err != nil {
-			s.log.Error("replay of unprocessed inbound messages failed", "err", err)
-		} else if n > 0 {
-			s.log.Info("replayed unprocessed inbound messages", "count", n)
-		}
-	}()
+	go func() { defer workers.Done(); s.recoverLoop(workCtx) }()
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- app.Listener(ln) }()
@@ -236,6 +229,33 @@ func (s *service) listenAndServe(ctx context.Context, stdout io.Writer) error {
 	workers.Wait()
 	s.log.Info("stopped")
 	return nil
+}
+
+// recoverLoop replays stored but unprocessed messages and events: all of
+// them at start (a crash between acknowledging and answering), then every
+// minute those older than a minute (a failure while processing), so
+// nothing stored is ever left unanswered.
+func (s *service) recoverLoop(ctx context.Context) {
+	pass := func(before time.Time) {
+		handled, failed, err := s.engine.Recover(ctx, before)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			s.log.Error("replay of unprocessed messages failed", "err", err)
+		case handled > 0 || failed > 0:
+			s.log.Info("replayed unprocessed messages", "handled", handled, "failed", failed)
+		}
+	}
+	pass(s.clock.Now())
+	ticker := time.NewTicker(time.Minute)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+			pass(s.clock.Now().Add(-time.Minute))
+		}
+	}
 }
 
 func (s *service) printWelcome(w io.Writer, addr string) {
