@@ -47,14 +47,11 @@ func importCmd(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return fmt.Errorf("import: %s: %w", name, err)
 	}
-	st, err := store.Open(ctx, cfg.DatabaseURL)
+	st, _, err := openMigrated(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if _, err := st.Migrate(ctx); err != nil {
-		return err
-	}
 	im := &importer{st: st, rd: rd, ids: bot.NewIDs(), prog: newProgress(stderr, isTerminal(stderr), size, time.Now)}
 	err = im.run(ctx)
 	im.prog.finish()

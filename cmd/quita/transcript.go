@@ -67,16 +67,11 @@ func transcriptCmd(ctx context.Context, args []string, getenv func(string) strin
 		}
 		company = pol.Company
 	}
-	st, err := store.Open(ctx, cfg.DatabaseURL)
+	st, _, err := openMigrated(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	// Like serve and import: on a fresh or older database the answer is
-	// then "not found" rather than a missing-table error.
-	if _, err := st.Migrate(ctx); err != nil {
-		return err
-	}
 	conv, err := st.Conversation(ctx, opts.id)
 	if err != nil {
 		return err // "conversation X not found" for an unknown id
