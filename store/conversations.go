@@ -180,3 +180,29 @@ func (s *Store) saveConversation(tx *gorm.DB, t bot.Turn) (*bot.TranscriptEntry,
 	}
 	return &bot.TranscriptEntry{Seq: head.LastSeq, Hash: head.LastHash}, nil
 }
+
+// ConversationDebtor returns the customer a conversation was tied to and
+// all their invoices, for transcripts. It is the customer recorded on the
+// conversation, not whoever holds the number today, so a transcript never
+// names a stranger; a customer erased since yields nil.
+func (s *Store) ConversationDebtor(ctx context.Context, conv bot.Conversation) (*bot.Customer, []bot.Invoice, error) {
+	if conv.CustomerID == "" {
+		return nil, nil, nil
+	}
+	cust, err := s.Customer(ctx, conv.CustomerID)
+	if bot.ErrorCodeOf(err) == bot.CodeNotFound {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	var rows []invoiceRow
+	if err := s.Gorm.WithContext(ctx).Where("customer_id = ?", cust.ID).Order("due_date, id").Find(&rows).Error; err != nil {
+		return nil, nil, fmt.Errorf("store: invoices of %s: %w", cust.ID, err)
+	}
+	invoices := make([]bot.Invoice, len(rows))
+	for i, r := range rows {
+		invoices[i] = r.toDomain()
+	}
+	return &cust, invoices, nil
+}

@@ -117,26 +117,11 @@ func (s *server) renderPDF(ctx context.Context, w io.Writer, conv bot.Conversati
 	if s.Clock != nil {
 		info.GeneratedAt = s.Clock.Now() // the simulator's moved clock, like every other time it shows
 	}
-	if conv.CustomerID != "" {
-		cust, err := s.Store.Customer(ctx, conv.CustomerID)
-		switch {
-		case err == nil:
-			info.Customer = &cust
-			rows, err := s.Store.Invoices(ctx, store.InvoiceFilter{Phones: []string{cust.Phone}, Limit: 500})
-			if err != nil {
-				return err
-			}
-			var all []bot.Invoice
-			for _, r := range rows {
-				if r.Invoice.CustomerID == cust.ID {
-					all = append(all, r.Invoice)
-				}
-			}
-			info.Invoices = transcript.InvoicesInvolved(all, entries)
-		case bot.ErrorCodeOf(err) != bot.CodeNotFound: // a debtor erased since shows as unknown
-			return err
-		}
+	cust, all, err := s.Store.ConversationDebtor(ctx, conv)
+	if err != nil {
+		return err
 	}
+	info.Customer, info.Invoices = cust, transcript.InvoicesInvolved(all, entries)
 	return transcript.RenderPDF(w, info, entries)
 }
 

@@ -161,33 +161,14 @@ func parseExportArgs(args []string) (exportOptions, []string, error) {
 }
 
 // transcriptPDFInfo gathers the debtor and the invoices a PDF transcript
-// shows. The debtor is the customer the engine tied the conversation to,
-// not whoever holds the number today, so a PDF never names a stranger.
-// The web handler does the same with its own store handle.
+// shows (see store.ConversationDebtor).
 func transcriptPDFInfo(ctx context.Context, st *store.Store, conv bot.Conversation, entries []bot.TranscriptEntry) (transcript.PDFInfo, error) {
 	info := transcript.PDFInfo{Conversation: transcript.HeaderOf(conv)}
-	if conv.CustomerID == "" {
-		return info, nil
-	}
-	cust, err := st.Customer(ctx, conv.CustomerID)
-	if bot.ErrorCodeOf(err) == bot.CodeNotFound {
-		return info, nil // erased since (LGPD): the PDF says the debtor is unknown
-	}
+	cust, all, err := st.ConversationDebtor(ctx, conv)
 	if err != nil {
 		return info, err
 	}
-	info.Customer = &cust
-	rows, err := st.Invoices(ctx, store.InvoiceFilter{Phones: []string{cust.Phone}, Limit: 500})
-	if err != nil {
-		return info, err
-	}
-	var all []bot.Invoice
-	for _, r := range rows {
-		if r.Invoice.CustomerID == cust.ID {
-			all = append(all, r.Invoice)
-		}
-	}
-	info.Invoices = transcript.InvoicesInvolved(all, entries)
+	info.Customer, info.Invoices = cust, transcript.InvoicesInvolved(all, entries)
 	return info, nil
 }
 
