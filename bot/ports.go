@@ -115,4 +115,7 @@ type OutboxStore interface {
 	MarkOutboxFailed(ctx context.Context, id, reason string, at time.Time) error
 	// OutboxItems returns the items with the given ids.
 	OutboxItems(ctx context.Context, ids []string) ([]OutboxItem, error)
+	// AnyInvoiceOpen reports whether at least one of the invoices is still
+	// open (unknown ids count as not open).
+	AnyInvoiceOpen(ctx context.Context, ids []string) (bool, error)
 }

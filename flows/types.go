@@ -113,6 +113,10 @@ type Reply struct {
 	Parts    []Part
 	Buttons  []Button
 	Document *Document
+	// About lists the invoices a proactive message (a reminder) is about:
+	// if every one of them is paid or cancelled before it goes out, it is
+	// not sent.
+	About []string
 }
 
 // Document is a file sent with a reply.

@@ -144,3 +144,17 @@ func (s *Store) Invoices(ctx context.Context, f InvoiceFilter) ([]InvoiceWithCus
 	}
 	return out, nil
 }
+
+// AnyInvoiceOpen reports whether at least one of ids is an open invoice;
+// the sender asks before a proactive message about them goes out.
+func (s *Store) AnyInvoiceOpen(ctx context.Context, ids []string) (bool, error) {
+	if len(ids) == 0 {
+		return false, nil
+	}
+	var n int64
+	err := s.Gorm.WithContext(ctx).Model(&invoiceRow{}).Where("id IN ? AND status = ?", ids, bot.InvoiceOpen).Count(&n).Error
+	if err != nil {
+		return false, fmt.Errorf("store: open invoices: %w", err)
+	}
+	return n > 0, nil
+}

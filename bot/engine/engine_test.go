@@ -262,3 +262,40 @@ func TestAPaymentThanksRecordedButNotSentIsRecovered(t *testing.T) {
 		}
 	})
 }
+
+func TestAQueuedReminderForASettledInvoiceIsNotSent(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		seedMaria(t, st)
+		r := newRig(t, st, coord.NewMemory())
+		now := r.clock.Now()
+		conv := bot.Conversation{ID: "cnv_r", Phone: "+5511988887777", Transport: sim.Name, Status: bot.StatusOpen, State: "menu", CreatedAt: now, UpdatedAt: now}
+		queue := func(id, about string) {
+			payload := fmt.Sprintf(`{"text":"lembrete %s","about":["%s"]}`, id, about)
+			turn := bot.Turn{Conversation: conv, IsNew: conv.Version == 0,
+				Entries: []bot.TranscriptEntry{{At: now, Direction: bot.DirectionOut, Author: bot.AuthorBot, Text: "lembrete", Status: bot.DeliveryQueued, OutboxID: id}},
+				Outbox:  []bot.OutboxItem{{ID: id, Kind: bot.OutboxMessage, ConversationID: conv.ID, Transport: sim.Name, Recipient: conv.Phone, Payload: []byte(payload), NextAttemptAt: now, CreatedAt: now}}}
+			if _, err := st.CommitTurn(ctx, turn); err != nil {
+				t.Fatal(err)
+			}
+			conv.Version++
+		}
+		queue("out_open", "INV-1")
+		if sent, err := r.sender.RunDue(ctx); err != nil || len(sent) != 1 {
+			t.Fatalf("a reminder about an open invoice was not sent: %+v %v", sent, err)
+		}
+		queue("out_a", "INV-1")
+		queue("out_b", "INV-unknown-and-so-not-open")
+		if _, _, err := st.SetInvoiceStatus(ctx, "INV-1", bot.InvoicePaid, now); err != nil {
+			t.Fatal(err)
+		}
+		sent, err := r.sender.RunDue(ctx)
+		if err != nil || len(sent) != 0 {
+			t.Fatalf("reminders about settled invoices went out: %+v %v", sent, err)
+		}
+		items, _ := st.OutboxItems(ctx, []string{"out_a"})
+		if items[0].Status != bot.OutboxFailed || !strings.Contains(items[0].LastError, "suppressed") {
+			t.Fatalf("outbox item = %+v", items[0])
+		}
+	})
+}

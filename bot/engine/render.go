@@ -16,6 +16,7 @@ type messagePayload struct {
 	Text     string       `json:"text"`
 	Buttons  []bot.Button `json:"buttons,omitempty"`
 	Document *bot.Media   `json:"document,omitempty"`
+	About    []string     `json:"about,omitempty"` // invoices a proactive message is about
 }
 
 // DecodeMessage reads an outbox message item back into a message.
@@ -89,4 +90,13 @@ func (e *Engine) contact(locale string) string {
 		return text
 	}
 	return c.Name
+}
+
+// aboutOf reads the invoices a proactive outbox message is about.
+func aboutOf(item bot.OutboxItem) []string {
+	var p messagePayload
+	if json.Unmarshal(item.Payload, &p) != nil {
+		return nil
+	}
+	return p.About
 }

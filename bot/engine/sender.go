@@ -138,6 +138,19 @@ func (s *Sender) send(ctx context.Context, item bot.OutboxItem) (bot.OutboundMes
 		s.fail(ctx, log, item, err)
 		return msg, false
 	}
+	if about := aboutOf(item); len(about) > 0 {
+		// Paid or cancelled while the message waited (a reminder queued
+		// before invoice.paid): it must not go out.
+		open, err := s.store.AnyInvoiceOpen(ctx, about)
+		if err == nil && !open {
+			log.Info("proactive message suppressed: its invoices were settled")
+			if err := s.store.MarkOutboxFailed(ctx, item.ID, "suppressed: the invoices it was about were paid or cancelled", s.clock.Now()); err != nil {
+				log.Error("record suppression failed", "err", err)
+			}
+			s.obs.Outbound(item.Transport, "suppressed")
+			return msg, false
+		}
+	}
 	tr, ok := s.transports[item.Transport]
 	if !ok {
 		s.fail(ctx, log, item, errors.New("no such transport configured"))

@@ -150,7 +150,7 @@ func (e *Engine) applyActions(turn *bot.Turn, out *Outcome, actions []flows.Acti
 				return err
 			}
 			msg.ID, msg.ConversationID, msg.To = e.cfg.IDs.New("out"), conv.ID, conv.Phone
-			payload, err := json.Marshal(messagePayload{Text: msg.Text, Buttons: msg.Buttons, Document: msg.Document})
+			payload, err := json.Marshal(messagePayload{Text: msg.Text, Buttons: msg.Buttons, Document: msg.Document, About: a.About})
 			if err != nil {
 				return err
 			}
