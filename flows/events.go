@@ -10,6 +10,9 @@ func event(state string, mem Memory, in Input, env Env) Result {
 	if in.Event == EventPromiseMissed {
 		return promiseMissed(state, mem, in, env)
 	}
+	if in.Event == EventReminder {
+		return reminder(state, mem, in, env)
+	}
 	return Result{State: state, Memory: mem}
 }
 

@@ -167,6 +167,8 @@ func (sc *scenario) do(line string) error {
 		mime := map[string]string{"image": "image/jpeg", "document": "application/pdf"}[f[0]]
 		sc.media = &bot.Media{Type: f[0], MIME: mime, Filename: f[1], Data: []byte("receipt bytes of " + f[1])}
 		return nil
+	case "@remind":
+		return sc.remind(ctx, rest)
 	case "@paid":
 		inv, changed, err := sc.st.SetInvoiceStatus(ctx, strings.TrimSpace(rest), bot.InvoicePaid, sc.clock.Now())
 		if err != nil || !changed {

@@ -1,0 +1,177 @@
+package engine_test
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/quitabot/quita/bot"
+	"github.com/quitabot/quita/bot/clock"
+	"github.com/quitabot/quita/bot/engine"
+	"github.com/quitabot/quita/bot/nlu"
+	"github.com/quitabot/quita/bot/policy"
+	"github.com/quitabot/quita/bot/reminders"
+	"github.com/quitabot/quita/bot/transport/sim"
+	"github.com/quitabot/quita/locales"
+	"github.com/quitabot/quita/store"
+	"github.com/quitabot/quita/store/coord"
+	"github.com/quitabot/quita/store/storetest"
+)
+
+// scenarioPolicy is the policy runScenario gives the engine; the reminder
+// runner of a scenario must plan with the same one.
+func scenarioPolicy() policy.Policy {
+	pol := policy.Default()
+	pol.Company = policy.Company{Name: "Acme Telecom", ContactPhone: "(11) 4000-1234"}
+	pol.Pix = policy.Pix{Key: "pix@acme.example", MerchantCity: "SAO PAULO"}
+	return pol
+}
+
+// remind is the scenarios' "@remind [+DURATION [xN]]": N times, move the
+// clock by DURATION (if given), run a reminder pass as the production loop
+// or the simulator clock would, and deliver what it queued.
+func (sc *scenario) remind(ctx context.Context, rest string) error {
+	step, times := time.Duration(0), 1
+	if f := strings.Fields(rest); len(f) > 0 {
+		d, err := parseOffset(f[0])
+		if err != nil {
+			return err
+		}
+		step = d
+		if len(f) > 1 {
+			if times, err = strconv.Atoi(strings.TrimPrefix(f[1], "x")); err != nil {
+				return fmt.Errorf("@remind +DURATION xN: %v", err)
+			}
+		}
+	}
+	r, err := reminders.New(reminders.Config{Store: sc.st, Engine: sc.engine, Policy: scenarioPolicy(), Location: saoPaulo})
+	if err != nil {
+		return err
+	}
+	run := reminders.DueRunner(r, sc.clock, sc.sender.RunDue)
+	for i := 0; i < times; i++ {
+		sc.clock.Advance(step)
+		if _, err := run(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// reminderRig is a rig whose engine has a transport, as Remind needs.
+func reminderRig(t testing.TB, st *store.Store, co bot.Coordinator, start time.Time) (*rig, *reminders.Runner) {
+	t.Helper()
+	r := newRigWith(t, st, co, start)
+	run, err := reminders.New(reminders.Config{Store: st, Engine: r.engine, Policy: policy.Default(), Location: saoPaulo, BatchSize: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r, run
+}
+
+func seedDebtor(t testing.TB, st *store.Store, n int, due string, invoices int) bot.Customer {
+	t.Helper()
+	c := bot.Customer{ID: fmt.Sprintf("cus_%04d", n), Name: fmt.Sprintf("Cliente %d", n), Phone: fmt.Sprintf("+55119%08d", n),
+		CreatedAt: time.Unix(0, 0).UTC(), UpdatedAt: time.Unix(0, 0).UTC()}
+	for k := 0; k < invoices; k++ {
+		inv := bot.Invoice{ID: fmt.Sprintf("INV-%04d-%d", n, k), CustomerID: c.ID, AmountCents: 10000 + int64(k), Currency: "BRL",
+			DueDate: due, Description: fmt.Sprintf("Fatura %d", k), Status: bot.InvoiceOpen, CreatedAt: c.CreatedAt, UpdatedAt: c.CreatedAt}
+		if err := st.UpsertInvoice(context.Background(), c, inv); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return c
+}
+
+func TestRemindGroupsInvoicesAndLogsOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		for n := 1; n <= 10; n++ {
+			seedDebtor(t, st, n, "2026-11-25", 1+n%3)
+		}
+		// Wednesday 25/11 10:00: D0 for everyone.
+		r, run := reminderRig(t, st, coord.NewMemory(), time.Date(2026, 11, 25, 10, 0, 0, 0, saoPaulo))
+		rep, err := run.RunDue(ctx, r.clock.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Due != 20 || rep.Sent != 20 || rep.Messages != 10 {
+			t.Fatalf("first pass: %+v", rep)
+		}
+		if sent, err := r.sender.RunDue(ctx); err != nil || len(sent) != 10 {
+			t.Fatalf("delivered %d, %v", len(sent), err)
+		}
+		// A second pass the same minute finds the log and does nothing.
+		rep, err = run.RunDue(ctx, r.clock.Now())
+		if err != nil || rep.Due != 0 || rep.Sent != 0 {
+			t.Fatalf("second pass: %+v %v", rep, err)
+		}
+		// Next day, D+1 is due but the daily cap is used… only by
+		// yesterday's message, so it goes; the weekly cap (3) is not hit.
+		r.clock.Advance(24 * time.Hour)
+		if rep, err = run.RunDue(ctx, r.clock.Now()); err != nil || rep.Messages != 10 {
+			t.Fatalf("D+1 pass: %+v %v", rep, err)
+		}
+	})
+}
+
+func TestRemindOutsideWindowsDefersAndSendsLater(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		seedDebtor(t, st, 1, "2026-11-25", 1)
+		r, run := reminderRig(t, st, coord.NewMemory(), time.Date(2026, 11, 25, 7, 30, 0, 0, saoPaulo))
+		rep, err := run.RunDue(ctx, r.clock.Now())
+		if err != nil || rep.Due != 1 || rep.Deferred["window"] != 1 || rep.Sent != 0 {
+			t.Fatalf("07:30: %+v %v", rep, err)
+		}
+		r.clock.Advance(90 * time.Minute)
+		rep, err = run.RunDue(ctx, r.clock.Now())
+		if err != nil || rep.Sent != 1 {
+			t.Fatalf("09:00: %+v %v", rep, err)
+		}
+	})
+}
+
+func TestRemindStopsForOptOutAndAgents(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		c := seedDebtor(t, st, 1, "2026-11-25", 1)
+		seedDebtor(t, st, 2, "2026-11-25", 1)
+		r, run := reminderRig(t, st, coord.NewMemory(), time.Date(2026, 11, 24, 10, 0, 0, 0, saoPaulo))
+		// Debtor 1 writes "pare" the day before the due date.
+		if _, err := r.engine.HandleInbound(ctx, bot.InboundMessage{Transport: sim.Name, ExternalID: "x1", From: c.Phone, Text: "pare"}); err != nil {
+			t.Fatal(err)
+		}
+		r.clock.Advance(24 * time.Hour)
+		rep, err := run.RunDue(ctx, r.clock.Now())
+		if err != nil || rep.Sent != 1 || rep.Suppressed["opted_out"] != 1 {
+			t.Fatalf("pass: %+v %v", rep, err)
+		}
+	})
+}
+
+// newRigWith is newRig with the simulator as the engine's transport and
+// the clock at start.
+func newRigWith(t testing.TB, st *store.Store, co bot.Coordinator, start time.Time) *rig {
+	t.Helper()
+	catalog, err := locales.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	classifier, err := nlu.New(locales.NLUFiles)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := clock.NewManual(start)
+	ids := bot.NewIDs()
+	e, err := engine.New(engine.Config{Store: st, Classifier: classifier, Catalog: catalog, Policy: policy.Default(),
+		Clock: clk, IDs: ids, Coord: co, Location: saoPaulo, Transports: []string{sim.Name}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close(context.Background()) })
+	return &rig{st: st, engine: e, clock: clk, sender: engine.NewSender(st, clk, nil, nil, sim.New(st, clk, ids))}
+}

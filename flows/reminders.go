@@ -1,0 +1,310 @@
+package flows
+
+import (
+	"encoding/json"
+	"strconv"
+	"strings"
+
+	"github.com/quitabot/quita/bot"
+)
+
+// The reminders topic renders the proactive cadence (bot/reminders plans
+// it): one message per debtor listing every invoice with a step due, in the
+// tone of the most advanced step, always naming the creditor and never
+// threatening (CDC art. 42, 42-A, 71). An unconfirmed number first hears
+// only who writes and for whom — no amount, no invoice (LGPD) — and the
+// reminder itself once the person confirms.
+
+// EventReminder reaches a conversation when reminders are due. Input.Text
+// carries the items as JSON (EncodeReminder) and Input.Invoice the first
+// item's invoice, so the engine's transcript entry can name it.
+const EventReminder = "reminder"
+
+// Kinds of reminder items.
+const (
+	ReminderStep     = "step"     // a cadence (or installment) step to send
+	ReminderEscalate = "escalate" // the cadence is over: hand over per policy
+)
+
+// intentReminder is not a debtor intent: it is what a reminder sent to an
+// unconfirmed number leaves pending, so "sim" is answered with it.
+const intentReminder bot.Intent = "reminder"
+
+// handoffEscalation is the conversation.handoff reason after the cadence.
+const handoffEscalation = "escalation"
+
+// ReminderItem is one invoice's part of a reminder.
+type ReminderItem struct {
+	Kind      string `json:"kind"`
+	InvoiceID string `json:"invoice_id"`
+	// Step is the reminder log key ("d+7@2026-11-25"); the event shows the
+	// part before "@".
+	Step    string `json:"step"`
+	Message string `json:"message,omitempty"` // catalog key of the step's lead sentence
+	Tone    string `json:"tone,omitempty"`
+	Offset  int    `json:"offset,omitempty"`
+	// Due is the due date the debtor knows; Anchor the business day the
+	// steps count from (a Sunday due date is payable on Monday).
+	Due         string               `json:"due,omitempty"`
+	Anchor      string               `json:"anchor,omitempty"`
+	Installment *ReminderInstallment `json:"installment,omitempty"`
+	AfterClaim  bool                 `json:"after_claim,omitempty"`
+	Escalation  string               `json:"escalation,omitempty"` // agent or external
+}
+
+// ReminderInstallment is the plan installment an item reminds of.
+type ReminderInstallment struct {
+	Number      int    `json:"number"`
+	Count       int    `json:"count"`
+	AmountCents int64  `json:"amount_cents"`
+	Due         string `json:"due"`
+}
+
+// EncodeReminder writes items as an EventReminder's Input.Text.
+func EncodeReminder(items []ReminderItem) string {
+	b, _ := json.Marshal(items)
+	return string(b)
+}
+
+// DecodeReminder reads an EventReminder's Input.Text; text it cannot read
+// yields no items, so nothing is sent rather than garbage.
+func DecodeReminder(text string) []ReminderItem {
+	var items []ReminderItem
+	if json.Unmarshal([]byte(text), &items) != nil {
+		return nil
+	}
+	return items
+}
+
+func init() {
+	byIntent[intentReminder] = reminderPending
+}
+
+// reminder sends the due steps as one message and records escalations.
+// The engine checks the stops before calling; this checks them again so a
+// reminder can never reach someone who asked for no more messages.
+func reminder(state string, mem Memory, in Input, env Env) Result {
+	if reminderStopped(state, mem, env) {
+		return Result{State: state, Memory: mem}
+	}
+	var steps, escalations []ReminderItem
+	for _, it := range DecodeReminder(in.Text) {
+		if _, open := reminderInvoice(env, it.InvoiceID); !open {
+			continue // paid or cancelled since it was planned
+		}
+		if it.Kind == ReminderEscalate {
+			escalations = append(escalations, it)
+		} else {
+			steps = append(steps, it)
+		}
+	}
+	var actions []Action
+	next := state
+	if len(steps) > 0 {
+		identity := !mem.IdentityConfirmed
+		if identity {
+			actions = []Action{Reply{Parts: []Part{say("reminder.identity", nameArgs(env))}, Buttons: yesNo()}}
+			next = StateConfirmIdentity
+			// The debtor's own unanswered request goes first; else the
+			// reminder waits for "sim".
+			if mem.PendingIntent == "" || mem.PendingIntent == intentReminder {
+				mem.PendingIntent, mem.PendingText, mem.PendingEntities, mem.PendingMedia = intentReminder, EncodeReminder(steps), bot.Entities{}, nil
+			}
+		} else {
+			// A new exchange starts: a numbered question left on screen
+			// earlier must not catch the answer to this message.
+			actions, next = reminderMessage(steps, env, true), StateMenu
+		}
+		actions = append(actions, Emit{Type: "reminder.sent", Data: reminderEvent(steps, identity)})
+	}
+	if len(escalations) > 0 {
+		actions = append(actions, reminderEscalate(&mem, escalations)...)
+	}
+	return Result{State: next, Memory: mem, Actions: actions}
+}
+
+// reminderPending answers the "sim" to a reminder's identity check with
+// the reminder itself, as things stand now.
+func reminderPending(_ string, mem Memory, in Input, env Env) Result {
+	var steps []ReminderItem
+	for _, it := range DecodeReminder(in.Text) {
+		if _, open := reminderInvoice(env, it.InvoiceID); open && it.Kind != ReminderEscalate {
+			steps = append(steps, it)
+		}
+	}
+	if len(steps) == 0 {
+		return Result{State: StateMenu, Memory: mem, Actions: []Action{balance(env)}}
+	}
+	return Result{State: StateMenu, Memory: mem, Actions: reminderMessage(steps, env, false)}
+}
+
+// reminderStopped reports whether this conversation must hear nothing
+// proactive: wrong number, opted out (even if an agent moved it on since),
+// held by a person, or nobody known behind the number.
+func reminderStopped(state string, mem Memory, env Env) bool {
+	return state == StateClosed || state == StateOptedOut || state == StateWithAgent ||
+		mem.Care.OptedOutOn != "" || env.Customer == nil
+}
+
+// reminderMessage is the reminder: who writes (when intro), the lead of the
+// most advanced step, one line per invoice, how to pay and the way out.
+func reminderMessage(steps []ReminderItem, env Env, intro bool) []Action {
+	lead := reminderLead(steps)
+	// The creditor is named first (CDC art. 42-A): by the greeting of a
+	// proactive message, or right after the identity check.
+	parts := []Part{say("reminder.from", nil)}
+	if intro {
+		parts = []Part{say("intro.known", nameArgs(env))}
+	}
+	for _, it := range steps {
+		if it.AfterClaim {
+			parts = append(parts, say("reminder.claim_unconfirmed", nil))
+			break
+		}
+	}
+	args := nameArgs(env)
+	args["count"] = len(steps)
+	parts = append(parts, say(lead.Message, args))
+	var installments []ReminderItem
+	for _, it := range steps {
+		parts = append(parts, reminderLine(it, env))
+		if it.Installment != nil {
+			installments = append(installments, it)
+		}
+	}
+	var more []Action
+	switch inv, _ := reminderInvoice(env, steps[0].InvoiceID); {
+	case len(installments) > 0:
+		parts, more = reminderInstallmentMeans(parts, installments[0], env)
+	case len(steps) == 1 && inv.Payment.Link != "":
+		parts = append(parts, say("reminder.pay_link", Args{"link": inv.Payment.Link}))
+	default:
+		parts = append(parts, say("reminder.pay_hint", nil))
+	}
+	if toneRank(lead.Tone) > 0 {
+		parts = append(parts, say("reminder.help", nil))
+	}
+	parts = append(parts, say("reminder.footer", nil))
+	return append([]Action{reply(parts...)}, more...)
+}
+
+// reminderLine states one invoice's facts as of today: upcoming, due
+// today, or overdue with what it costs today under the policy.
+func reminderLine(it ReminderItem, env Env) Part {
+	inv, _ := reminderInvoice(env, it.InvoiceID)
+	desc := careDescription(inv)
+	if in := it.Installment; in != nil {
+		args := Args{"number": in.Number, "count": in.Count, "amount": Money(in.AmountCents), "due": Date(in.Due), "description": desc}
+		if env.Today == it.Anchor {
+			return say("reminder.line.installment_today", args)
+		}
+		return say("reminder.line.installment", args)
+	}
+	due := it.Due
+	if due == "" {
+		due = inv.DueDate
+	}
+	args := Args{"description": desc, "amount": Money(inv.AmountCents), "due": Date(due)}
+	switch {
+	case env.Today < it.Anchor:
+		return say("reminder.line.upcoming", args)
+	case env.Today == it.Anchor:
+		return say("reminder.line.due_today", args)
+	}
+	if ch, ok := env.Charges[inv.ID]; ok && ch.TotalCents > inv.AmountCents {
+		args["total"] = Money(ch.TotalCents)
+		return say("reminder.line.overdue_charges", args)
+	}
+	return say("reminder.line.overdue", args)
+}
+
+// reminderInstallmentMeans adds how to pay an installment: a Pix code for
+// its exact amount in a message of its own, or — without a Pix key — a
+// person sends the boleto, since the invoice's own means are for the full
+// amount (the same rule as the plan's first payment).
+func reminderInstallmentMeans(parts []Part, it ReminderItem, env Env) ([]Part, []Action) {
+	in := it.Installment
+	if code := dealPix(env, in.AmountCents, it.InvoiceID+"P"+strconv.Itoa(in.Number)); code != "" {
+		return append(parts, say("reminder.installment_pix", nil)), []Action{reply(say("reminder.code", Args{"code": code}))}
+	}
+	return append(parts, say("reminder.installment_by_team", nil)), []Action{
+		SetStatus{Status: bot.StatusNeedsAgent},
+		Emit{Type: "conversation.handoff", Data: map[string]any{"reason": "plan_payment_means", "invoice_id": it.InvoiceID, "installment": in.Number}},
+	}
+}
+
+// reminderEscalate hands the debt over once the cadence is exhausted: to
+// a person (the console queue) or, for external collection, only to the
+// billing system. The debtor is not messaged — a person will be — and the
+// bot keeps answering whoever writes until an agent takes over.
+func reminderEscalate(mem *Memory, items []ReminderItem) []Action {
+	ids := make([]string, len(items))
+	for i, it := range items {
+		ids[i] = it.InvoiceID
+	}
+	data := map[string]any{"reason": handoffEscalation, "escalation": items[0].Escalation, "invoice_ids": ids}
+	if len(ids) == 1 {
+		data["invoice_id"] = ids[0]
+	}
+	actions := []Action{Emit{Type: "conversation.handoff", Data: data}}
+	if items[0].Escalation != "external" {
+		mem.Care.Handoff = handoffEscalation
+		actions = append([]Action{SetStatus{Status: bot.StatusNeedsAgent}}, actions...)
+	}
+	return actions
+}
+
+// reminderEvent is reminder.sent's data: the invoices, the lead step and
+// its tone, each invoice's step when there are several.
+func reminderEvent(steps []ReminderItem, identity bool) map[string]any {
+	ids := make([]string, len(steps))
+	perInvoice := map[string]string{}
+	lead := reminderLead(steps)
+	for i, it := range steps {
+		ids[i] = it.InvoiceID
+		perInvoice[it.InvoiceID] = stepName(it.Step)
+	}
+	data := map[string]any{"invoice_ids": ids, "step": stepName(lead.Step), "tone": lead.Tone}
+	if len(ids) == 1 {
+		data["invoice_id"] = ids[0]
+	} else {
+		data["steps"] = perInvoice
+	}
+	if identity {
+		data["identity_check"] = true
+	}
+	return data
+}
+
+// stepName drops the date from a log key: "d+7@2026-11-25" → "d+7".
+func stepName(key string) string {
+	name, _, _ := strings.Cut(key, "@")
+	return name
+}
+
+// toneRank orders tones from gentle to formal; unknown ones rank lowest.
+func toneRank(tone string) int {
+	return map[string]int{"firm": 1, "formal": 2, "final": 3}[tone]
+}
+
+// reminderInvoice finds an open invoice by id.
+func reminderInvoice(env Env, id string) (bot.Invoice, bool) {
+	for _, inv := range env.Invoices {
+		if inv.ID == id {
+			return inv, true
+		}
+	}
+	return bot.Invoice{}, false
+}
+
+// reminderLead is the item whose step sets the message's lead and tone:
+// the most advanced tone, then the latest step.
+func reminderLead(steps []ReminderItem) ReminderItem {
+	lead := steps[0]
+	for _, it := range steps[1:] {
+		if r, l := toneRank(it.Tone), toneRank(lead.Tone); r > l || r == l && it.Offset > lead.Offset {
+			lead = it
+		}
+	}
+	return lead
+}
