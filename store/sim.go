@@ -53,3 +53,29 @@ func (s *Store) SimMessages(ctx context.Context, recipient string) ([]SimMessage
 	}
 	return out, nil
 }
+
+// LastSimMessageID returns the id of the latest simulated delivery ("" if
+// none); ids grow with time, so it marks a point in the log.
+func (s *Store) LastSimMessageID(ctx context.Context) (string, error) {
+	var ids []string
+	if err := s.Gorm.WithContext(ctx).Model(&simRow{}).Order("id DESC").Limit(1).Pluck("id", &ids).Error; err != nil {
+		return "", fmt.Errorf("store: last sim message: %w", err)
+	}
+	if len(ids) == 0 {
+		return "", nil
+	}
+	return ids[0], nil
+}
+
+// SimMessagesAfter lists simulated deliveries to anyone after the given id.
+func (s *Store) SimMessagesAfter(ctx context.Context, afterID string) ([]SimMessage, error) {
+	var rows []simRow
+	if err := s.Gorm.WithContext(ctx).Where("id > ?", afterID).Order("id").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("store: sim messages: %w", err)
+	}
+	out := make([]SimMessage, len(rows))
+	for i, r := range rows {
+		out[i] = SimMessage(r)
+	}
+	return out, nil
+}

@@ -156,6 +156,12 @@ func (s *server) simClock(c *fiber.Ctx) error {
 	if err != nil {
 		return bot.Invalid("now", "must be an RFC 3339 time with offset, e.g. 2026-11-26T10:00:00-03:00")
 	}
+	// Everything delivered from the move on is reported, whether this
+	// request's pass sent it or the background scheduler got there first.
+	mark, err := s.Store.LastSimMessageID(c.UserContext())
+	if err != nil {
+		return err
+	}
 	if err := s.Clock.Set(t); err != nil {
 		return bot.Invalid("now", "%s", strings.TrimPrefix(err.Error(), "clock: "))
 	}
@@ -164,13 +170,16 @@ func (s *server) simClock(c *fiber.Ctx) error {
 		Sent []sentJSON `json:"sent"`
 	}{Sent: []sentJSON{}}
 	for _, run := range s.RunDue {
-		sent, err := run(c.UserContext())
-		if err != nil {
+		if _, err := run(c.UserContext()); err != nil {
 			return err
 		}
-		for _, m := range sent {
-			resp.Sent = append(resp.Sent, sentJSON{To: m.To, Text: m.Text})
-		}
+	}
+	delivered, err := s.Store.SimMessagesAfter(c.UserContext(), mark)
+	if err != nil {
+		return err
+	}
+	for _, m := range delivered {
+		resp.Sent = append(resp.Sent, sentJSON{To: m.Recipient, Text: m.Text})
 	}
 	resp.Now = s.Clock.Now().In(s.Location).Format(time.RFC3339)
 	return c.JSON(resp)

@@ -54,6 +54,16 @@ func startQuita(t *testing.T, env map[string]string, args ...string) *instance {
 	if env["QUITA_ADDR"] == "" {
 		env["QUITA_ADDR"] = "127.0.0.1:0"
 	}
+	if _, ok := env["QUITA_CONFIG"]; !ok {
+		// The built-in policy without its cadence, so reminders do not
+		// interleave with what these tests assert; reminder behaviour has
+		// its own tests (TestRemindersThroughTheSimulatorClock, goldens).
+		path := t.TempDir() + "/quita.yaml"
+		if err := os.WriteFile(path, []byte("company:\n  name: Quita Demo\nreminders:\n  cadence: []\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		env["QUITA_CONFIG"] = path
+	}
 	getenv := func(k string) string { return env[k] }
 	ctx, cancel := context.WithCancel(context.Background())
 	inst := &instance{t: t, stdout: &syncBuffer{}, stderr: &syncBuffer{}}
@@ -450,4 +460,55 @@ func TestTheTokenIsPrintedOnlyWhenGenerated(t *testing.T) {
 	if strings.Contains(second.stdout.String(), first.token) || !strings.Contains(second.stdout.String(), "token=<QUITA_API_TOKEN>") {
 		t.Fatalf("a later start printed the token: %s", second.stdout.String())
 	}
+}
+
+func TestRemindersThroughTheSimulatorClock(t *testing.T) {
+	// The built-in policy, cadence included; the policy file only names the creditor.
+	path := t.TempDir() + "/quita.yaml"
+	os.WriteFile(path, []byte("company:\n  name: Quita Demo\n  contact_phone: (11) 4000-1234\n"), 0o600)
+	q := startQuita(t, map[string]string{"QUITA_DATABASE_URL": storetest.SQLiteURL(t), "QUITA_CONFIG": path})
+	due := time.Now().In(saoPauloTZ(t)).AddDate(0, 0, 10).Format("2006-01-02")
+	body := map[string]any{"invoice_id": "INV-R1", "amount_cents": 15990, "due_date": due, "description": "Internet",
+		"customer": map[string]string{"id": "C-R", "name": "Rita Lima", "phone": "+5511944443333"}}
+	if st := q.call("POST", "/v1/invoices", body, nil); st != 201 {
+		t.Fatalf("create invoice: %d", st)
+	}
+	var sentTotal int
+	for day := 1; day <= 14; day++ {
+		var moved struct{ Sent []struct{ To, Text string } }
+		at := time.Now().In(saoPauloTZ(t)).AddDate(0, 0, day)
+		at = time.Date(at.Year(), at.Month(), at.Day(), 10, 0, 0, 0, at.Location())
+		if st := q.call("POST", "/v1/sim/clock", map[string]string{"now": at.Format(time.RFC3339)}, &moved); st != 200 {
+			t.Fatalf("clock to %s: %d", at, st)
+		}
+		for _, m := range moved.Sent {
+			if m.To == "+5511944443333" {
+				sentTotal++
+				if wd := at.Weekday(); wd == time.Saturday || wd == time.Sunday {
+					t.Errorf("a reminder went out on a %s: %q", wd, m.Text)
+				}
+			}
+		}
+	}
+	var outbox struct{ Messages []struct{ At, Text string } }
+	q.call("GET", "/v1/sim/outbox?to=%2B5511944443333", nil, &outbox)
+	for _, m := range outbox.Messages {
+		t.Logf("%s %q", m.At, m.Text)
+	}
+	if sentTotal == 0 || len(outbox.Messages) != sentTotal {
+		t.Fatalf("reminders sent %d, outbox holds %d: %+v", sentTotal, len(outbox.Messages), outbox)
+	}
+	for _, m := range outbox.Messages {
+		if !strings.Contains(m.Text, "Quita Demo") || strings.Contains(m.Text, "R$ 159,90") && !strings.Contains(m.Text, "Rita") {
+			t.Errorf("reminder without the creditor or disclosing to an unconfirmed number: %q", m.Text)
+		}
+	}
+}
+
+func saoPauloTZ(t *testing.T) *time.Location {
+	loc, err := time.LoadLocation("America/Sao_Paulo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/quitabot/quita/bot/engine"
 	"github.com/quitabot/quita/bot/nlu"
 	"github.com/quitabot/quita/bot/policy"
+	"github.com/quitabot/quita/bot/reminders"
 	"github.com/quitabot/quita/bot/transport/sim"
 	"github.com/quitabot/quita/locales"
 	"github.com/quitabot/quita/store"
@@ -42,6 +43,7 @@ type service struct {
 	engine     *engine.Engine
 	sender     *engine.Sender
 	dispatcher *webhooks.Dispatcher // nil without QUITA_BILLING_WEBHOOK_URL
+	reminders  *reminders.Runner
 	metrics    *web.Metrics
 	log        *slog.Logger
 }
@@ -152,6 +154,11 @@ func start(ctx context.Context, cfg *config, stdout, stderr io.Writer) (_ *servi
 		return nil, err
 	}
 	metricsWithEngine(metrics, svc.engine)
+	svc.reminders, err = reminders.New(reminders.Config{Store: svc.store, Engine: svc.engine, Policy: pol,
+		Location: cfg.Timezone, Observer: web.NewReminderMetrics(metrics.Registry), Logger: log})
+	if err != nil {
+		return nil, err
+	}
 	if cfg.Demo {
 		if err := loadDemo(ctx, svc.store, svc.clock.Now(), cfg.Timezone); err != nil {
 			return nil, err
@@ -173,7 +180,8 @@ func (s *service) listenAndServe(ctx context.Context, stdout io.Writer) error {
 		return fmt.Errorf("QUITA_WEBHOOK_SECRET: %v", err)
 	}
 	verifier := &webhooks.Verifier{Secrets: secrets, Tolerance: webhooks.DefaultTolerance, Now: time.Now}
-	runDue := []web.DueRunner{s.sender.RunDue}
+	// Moving the simulator clock runs a reminder pass, then delivers.
+	runDue := []web.DueRunner{reminders.DueRunner(s.reminders, s.clock, s.sender.RunDue)}
 	if s.dispatcher != nil {
 		runDue = append(runDue, func(ctx context.Context) ([]bot.OutboundMessage, error) {
 			_, err := s.dispatcher.RunDue(ctx)
@@ -206,6 +214,9 @@ func (s *service) listenAndServe(ctx context.Context, stdout io.Writer) error {
 		go func() { defer workers.Done(); s.dispatcher.Run(workCtx) }()
 	}
 	go func() { defer workers.Done(); s.recoverLoop(workCtx) }()
+	// A reminder pass a minute, one instance at a time (coordinator lock).
+	workers.Add(1)
+	go func() { defer workers.Done(); s.reminders.Loop(workCtx, s.clock, s.coord, time.Minute) }()
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- app.Listener(ln) }()
