@@ -115,6 +115,17 @@ func reminder(state string, mem Memory, in Input, env Env) Result {
 			// earlier must not catch the answer to this message.
 			actions, next = reminderMessage(steps, env, true), StateMenu
 		}
+		// Paid or cancelled before the message goes out: it is not sent.
+		about := make([]string, len(steps))
+		for i, it := range steps {
+			about[i] = it.InvoiceID
+		}
+		for i, a := range actions {
+			if r, ok := a.(Reply); ok {
+				r.About = about
+				actions[i] = r
+			}
+		}
 		actions = append(actions, Emit{Type: "reminder.sent", Data: reminderEvent(steps, identity)})
 	}
 	if len(escalations) > 0 {
