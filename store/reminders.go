@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -17,9 +18,8 @@ import (
 	"github.com/quitabot/quita/bot/transcript"
 )
 
-// The persistence of bot/reminders: candidates in keyset batches, the log
-// with its unique (invoice, step) key, counts for caps, and many turns per
-// commit. A pass issues thousands of statements: they skip gorm's reflection.
+// passConn runs the statements of bot/reminders' persistence, thousands a
+// pass, without gorm's reflection.
 type passConn struct {
 	ctx     context.Context
 	pool    gorm.ConnPool
@@ -27,40 +27,45 @@ type passConn struct {
 	stmts   map[string]*sql.Stmt // SQLite writes: each shape parsed once per transaction, which closes them
 }
 
-// read runs fn's queries; on PostgreSQL with the plans a pass needs pinned
-// (steer): statistics lag behind a growing book — a new install imports a
-// million invoices, then its first pass creates as many conversations and
-// log rows — and planned from stale numbers, each page sorted every invoice
-// after the cursor and lookups scanned whole tables: the pass went quadratic.
-func (s *Store) read(ctx context.Context, fn func(c *passConn) error) error {
+// read runs fn's queries, on PostgreSQL with plans pinned (steer): stats lag
+// a growing book — a new install imports a million invoices, then its first
+// pass creates as many conversations and log rows — and planned from stale
+// numbers, pages sorted every invoice after the cursor, lookups scanned
+// whole tables, and the pass went quadratic.
+func (s *Store) read(ctx context.Context, walk bool, fn func(c *passConn) error) error {
 	c := &passConn{ctx: ctx, pool: s.Gorm.Statement.ConnPool, dialect: s.Dialect}
 	if s.Dialect != Postgres {
 		return fn(c)
 	}
 	tx, err := s.DB.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err == nil {
-		defer tx.Rollback()
-		c.pool = tx
-		err = c.steer()
+	if err != nil {
+		return err
 	}
-	if err == nil {
-		err = fn(c)
+	defer tx.Rollback()
+	c.pool = tx
+	if err := c.steer(walk); err != nil {
+		return err
 	}
-	return err
+	return fn(c)
 }
 
-// steer rules out sequential and bitmap scans for the rest of a PostgreSQL
-// transaction (see read): index walks and lookups only.
-func (c *passConn) steer() error {
+func (s *Store) each(ctx context.Context, q string, ids, pre []string, scan func(*sql.Rows) error) error {
+	return s.read(ctx, false, func(c *passConn) error { return c.each(q, ids, pre, scan) })
+}
+
+// steer rules out sequential scans for the rest of a PostgreSQL
+// transaction (see read), and for a walk bitmap scans too: lookups by key
+// stay bitmap-friendly, a keyset walk must follow the index to its limit.
+func (c *passConn) steer(walk bool) error {
 	if c.dialect != Postgres {
 		return nil
 	}
-	_, err := c.exec("SELECT set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true)")
+	_, err := c.exec("SELECT set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', ?, true)",
+		map[bool]string{true: "off", false: "on"}[walk])
 	return err
 }
 
-// prepare turns "?" into PostgreSQL's "$n" (no query here has "?" in a
-// literal) and asks pgx for a plan of this execution, not a cached one.
+// prepare turns "?" into "$n" for PostgreSQL and asks pgx to plan this execution, not reuse a cached plan.
 func (c *passConn) prepare(q string, args []any) (string, []any) {
 	if c.dialect != Postgres {
 		return q, args
@@ -107,7 +112,7 @@ func (c *passConn) each(q string, ids, pre []string, scan func(*sql.Rows) error)
 		for _, v := range append(append([]string{}, pre...), part...) {
 			args = append(args, v)
 		}
-		rows, err := c.query(strings.Replace(q, "(?…)", placeholders(len(part)), 1), args...)
+		rows, err := c.query(strings.Replace(q, "(?…)", "("+repeat("?", len(part))+")", 1), args...)
 		if err == nil {
 			err = scanAll(rows, scan)
 		}
@@ -126,10 +131,7 @@ func scanAll(rows *sql.Rows, scan func(*sql.Rows) error) (err error) {
 	return cmp.Or(err, rows.Err())
 }
 
-func placeholders(n int) string { return "(" + repeat("?", n) + ")" }
-
-// SerialWrites reports one writer at a time (SQLite): callers queue for it
-// in-process, not in SQLite's busy handler, which sleeps milliseconds.
+// SerialWrites reports one writer at a time (SQLite): queue in-process, not in its busy handler.
 func (s *Store) SerialWrites() bool { return s.Dialect == SQLite }
 
 // ReminderCandidates returns open invoices that may have reminder work in
@@ -139,7 +141,7 @@ func (s *Store) SerialWrites() bool { return s.Dialect == SQLite }
 // customer up to the cursor on each page).
 func (s *Store) ReminderCandidates(ctx context.Context, q reminders.CandidateQuery) ([]reminders.Candidate, error) {
 	var out []reminders.Candidate
-	err := s.read(ctx, func(c *passConn) error {
+	err := s.read(ctx, true, func(c *passConn) error {
 		var ids, customerIDs []string
 		customers, cols := map[string]bot.Customer{}, map[string]bot.Collection{}
 		rows, err := c.query(`SELECT id, customer_id, amount_cents, currency, due_date, description, payment_link,
@@ -191,8 +193,8 @@ func (s *Store) ReminderCandidates(ctx context.Context, q reminders.CandidateQue
 // ReminderLog returns the reminder log of the given invoices.
 func (s *Store) ReminderLog(ctx context.Context, invoiceIDs []string) (map[string]map[string]reminders.Logged, error) {
 	out := map[string]map[string]reminders.Logged{}
-	err := s.read(ctx, func(c *passConn) error {
-		return c.each("SELECT invoice_id, step_key, kind, sent_on FROM reminder_log WHERE invoice_id IN (?…)", invoiceIDs, nil, func(rows *sql.Rows) error {
+	err := s.each(ctx, "SELECT invoice_id, step_key, kind, sent_on FROM reminder_log WHERE invoice_id IN (?…)", invoiceIDs, nil,
+		func(rows *sql.Rows) error {
 			var id, key, kind, on string
 			err := rows.Scan(&id, &key, &kind, &on)
 			if out[id] == nil {
@@ -202,7 +204,6 @@ func (s *Store) ReminderLog(ctx context.Context, invoiceIDs []string) (map[strin
 			out[id][key] = reminders.Logged{Kind: kind, Day: day}
 			return err
 		})
-	})
 	return wrapped(out, err, "reminder log")
 }
 
@@ -211,21 +212,19 @@ func (s *Store) ReminderLog(ctx context.Context, invoiceIDs []string) (map[strin
 func (s *Store) ReminderCounts(ctx context.Context, customerIDs []string, today policy.Date) (map[string]reminders.Counts, error) {
 	out := map[string]reminders.Counts{}
 	day := today.String()
-	err := s.read(ctx, func(c *passConn) error {
-		return c.each(`SELECT customer_id, sent_on, COUNT(DISTINCT outbox_id) FROM reminder_log WHERE sent_on >= ?
+	err := s.each(ctx, `SELECT customer_id, sent_on, COUNT(DISTINCT outbox_id) FROM reminder_log WHERE sent_on >= ?
 		AND sent_on <= ? AND outbox_id <> '' AND customer_id IN (?…) GROUP BY customer_id, sent_on`,
-			customerIDs, []string{today.AddDays(-6).String(), day}, func(rows *sql.Rows) error {
-				var id, on string
-				var n int
-				err := rows.Scan(&id, &on, &n)
-				c := out[id]
-				if c.Week += n; on == day {
-					c.Today += n
-				}
-				out[id] = c
-				return err
-			})
-	})
+		customerIDs, []string{today.AddDays(-6).String(), day}, func(rows *sql.Rows) error {
+			var id, on string
+			var n int
+			err := rows.Scan(&id, &on, &n)
+			c := out[id]
+			if c.Week += n; on == day {
+				c.Today += n
+			}
+			out[id] = c
+			return err
+		})
 	return wrapped(out, err, "reminder counts")
 }
 
@@ -233,17 +232,15 @@ func (s *Store) ReminderCounts(ctx context.Context, customerIDs []string, today 
 // transports, which lets the lookup use the unique (transport, phone) index.
 func (s *Store) ConversationsByPhones(ctx context.Context, transports, phones []string) ([]bot.Conversation, error) {
 	var out []bot.Conversation
-	err := s.read(ctx, func(c *passConn) error {
-		return c.each(`SELECT id, customer_id, phone, transport, status, state, memory, agent, locale, version, created_at,
-		updated_at FROM conversations WHERE transport IN `+placeholders(len(transports))+` AND phone IN (?…)`,
-			phones, transports, func(rows *sql.Rows) error {
-				var r conversationRow
-				err := rows.Scan(&r.ID, &r.CustomerID, &r.Phone, &r.Transport, &r.Status, &r.State, &r.Memory, &r.Agent,
-					&r.Locale, &r.Version, &r.CreatedAt, &r.UpdatedAt)
-				out = append(out, r.toDomain())
-				return err
-			})
-	})
+	err := s.each(ctx, `SELECT id, customer_id, phone, transport, status, state, memory, agent, locale, version, created_at,
+		updated_at FROM conversations WHERE transport IN (`+repeat("?", len(transports))+`) AND phone IN (?…)`,
+		phones, transports, func(rows *sql.Rows) error {
+			var r conversationRow
+			err := rows.Scan(&r.ID, &r.CustomerID, &r.Phone, &r.Transport, &r.Status, &r.State, &r.Memory, &r.Agent,
+				&r.Locale, &r.Version, &r.CreatedAt, &r.UpdatedAt)
+			out = append(out, r.toDomain())
+			return err
+		})
 	return wrapped(out, err, "conversations by phones")
 }
 
@@ -252,12 +249,12 @@ func (s *Store) ConversationsByPhones(ctx context.Context, transports, phones []
 // conversation changed since it was loaded), reminders.ErrAlreadyDone (a mark
 // exists: another pass did it) or reminders.ErrStale (see precheck).
 func (s *Store) CommitReminderTurns(ctx context.Context, turns []reminders.MarkedTurn) error {
-	err := s.Gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	_, err := wrapped(0, s.Gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		c := &passConn{ctx: ctx, pool: tx.Statement.ConnPool, dialect: s.Dialect}
 		if s.Dialect == SQLite { // re-parsing large INSERTs for every chunk took a fifth of a commit
 			c.stmts = map[string]*sql.Stmt{}
 		}
-		if err := c.steer(); err != nil {
+		if err := c.steer(false); err != nil {
 			return err
 		}
 		heads, err := precheck(c, turns)
@@ -271,14 +268,11 @@ func (s *Store) CommitReminderTurns(ctx context.Context, turns []reminders.Marke
 			}
 		}
 		return w.write(c, tx)
-	})
-	if err != nil {
-		return fmt.Errorf("store: commit reminder turns: %w", err) // errors.Is still finds the sentinels
-	}
-	return nil
+	}), "commit reminder turns") // errors.Is still finds the sentinels
+	return err
 }
 
-// batchWrite gathers the rows of many turns, table by table.
+// batchWrite gathers many turns' rows, table by table.
 type batchWrite struct {
 	convs, updates, entries, outbox, marks [][]any
 	cols                                   []bot.Collection
@@ -297,8 +291,7 @@ func (w *batchWrite) add(mt reminders.MarkedTurn, heads map[string]conversationR
 			head = &bot.TranscriptEntry{Seq: h.LastSeq, Hash: h.LastHash}
 		}
 	}
-	sealed := make([]bot.TranscriptEntry, len(t.Entries))
-	copy(sealed, t.Entries)
+	sealed := slices.Clone(t.Entries)
 	for i := range sealed {
 		sealed[i].ConversationID = r.ID
 	}
@@ -351,9 +344,8 @@ func (w *batchWrite) write(c *passConn, tx *gorm.DB) error {
 	return err
 }
 
-// precheck refuses (reminders.ErrStale) an invoice paid, cancelled or
-// re-dated since it was planned — the reminder would no longer be true — and
-// reads the version and chain head of each existing conversation.
+// precheck refuses (reminders.ErrStale) an invoice paid, cancelled or re-dated since it was
+// planned — the reminder would be untrue — and reads existing conversations' versions and heads.
 func precheck(c *passConn, turns []reminders.MarkedTurn) (map[string]conversationRow, error) {
 	due, heads := map[string]string{}, map[string]conversationRow{}
 	var ids, convIDs []string
@@ -365,15 +357,14 @@ func precheck(c *passConn, turns []reminders.MarkedTurn) (map[string]conversatio
 			ids, due[m.InvoiceID] = append(ids, m.InvoiceID), m.DueDate
 		}
 	}
-	err := c.each("SELECT id, due_date FROM invoices WHERE status = ? AND id IN (?…)", ids, []string{string(bot.InvoiceOpen)},
-		func(rows *sql.Rows) error {
-			var id, d string
-			err := rows.Scan(&id, &d)
-			if due[id] == d {
-				delete(due, id) // as planned
-			}
-			return err
-		})
+	err := c.each("SELECT id, status, due_date FROM invoices WHERE id IN (?…)", ids, nil, func(rows *sql.Rows) error {
+		var id, st, d string
+		err := rows.Scan(&id, &st, &d)
+		if st == string(bot.InvoiceOpen) && due[id] == d {
+			delete(due, id) // as planned
+		}
+		return err
+	})
 	if err == nil && len(due) > 0 {
 		err = reminders.ErrStale
 	}
@@ -396,7 +387,7 @@ func insert(c *passConn, into string, rows [][]any, unique error) error {
 		per = 30000 / len(rows[0]) // PostgreSQL takes at most 65,535 parameters
 	}
 	err := chunked(rows, per, func(n int, args []any) error {
-		_, err := c.exec("INSERT INTO "+into+" VALUES "+repeat(placeholders(len(args)/n), n), args...)
+		_, err := c.exec("INSERT INTO "+into+" VALUES "+repeat("("+repeat("?", len(args)/n)+")", n), args...)
 		return err
 	})
 	if err != nil && unique != nil && isUniqueViolation(err) {
@@ -405,9 +396,8 @@ func insert(c *passConn, into string, rows [][]any, unique error) error {
 	return err
 }
 
-// updateConversations writes state and chain heads (rows from batchWrite.add)
-// where each is still at its loaded version, else bot.ErrVersionConflict;
-// PostgreSQL 500 per statement from a VALUES list.
+// updateConversations writes state and heads (rows from add) still at their loaded version, else
+// bot.ErrVersionConflict; PostgreSQL 500 per statement from a VALUES list.
 func updateConversations(c *passConn, rows [][]any) error {
 	const sqlite = `UPDATE conversations SET customer_id = ?3, status = ?4, state = ?5, memory = ?6, agent = ?7,
 		locale = ?8, updated_at = ?9, last_seq = ?10, last_hash = ?11, version = version + 1 WHERE id = ?1 AND version = ?2`
