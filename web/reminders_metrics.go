@@ -38,7 +38,7 @@ func NewReminderMetrics(reg prometheus.Registerer) *ReminderMetrics {
 			Help: "Reminder items due but left for a later pass, by reason: window (outside contact hours), cap (the debtor's daily or weekly limit), busy."},
 			[]string{"reason"}),
 		suppressed: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "quita_reminders_suppressed_total",
-			Help: "Reminder items not sent, by reason: a pause (disputed, claimed, promised), time_barred, or the conversation (opted_out, wrong_number, with_agent), duplicate, raced, no_message."},
+			Help: "Reminder items not sent, by reason: a pause (disputed, claimed, promised), time_barred, or the conversation (opted_out, wrong_number, with_agent), duplicate, raced, no_message, error (a turn that could not be built; logged)."},
 			[]string{"reason"}),
 		passes: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "quita_reminder_passes_total",
 			Help: "Reminder passes by result (ok, error)."}, []string{"result"}),

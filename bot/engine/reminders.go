@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -21,17 +22,15 @@ import (
 // them and one transaction writes state, transcript, outbox and — what
 // makes them exactly-once — the reminder log rows under their unique key.
 //
-// Two paths. Debtors without a live actor (the great majority in a pass:
-// nobody is chatting) are stepped from the facts the runner selected and
-// committed many per transaction, optimistically: each conversation is
-// guarded by the version it was loaded at, each invoice by the status and
-// due date it was planned with, each step by its log key. Anything that
-// moved meanwhile fails the batch, whose debtors then take the second
-// path — the one debtors with a live actor take at once: through the
-// debtor's actor and conversation lock, planned again from fresh facts,
-// committed alone. Starting an actor for each of a million cold debtors
-// would cost a goroutine and a queue each for a minute, for nothing the
-// version check does not already guarantee.
+// Two paths. Debtors without a live actor (nearly all in a pass) are
+// stepped from the facts the runner selected and committed 500 per
+// transaction, optimistically: each conversation guarded by its loaded
+// version, each invoice by the status and due date it was planned with,
+// each step by its log key. Anything that moved fails the batch, whose
+// debtors then take the path a debtor with a live actor takes at once: the
+// actor and conversation lock, fresh facts, planned again, committed alone.
+// An actor per cold debtor would cost a goroutine and a queue each for a
+// minute, for nothing the version check does not already guarantee.
 
 // reminderStore is what reminders need of the store beyond
 // bot.ConversationStore; store.Store implements it. Once bot.Turn carries
@@ -45,10 +44,8 @@ type reminderStore interface {
 // reminderChunk is how many turns one transaction commits.
 const reminderChunk = 500
 
-// serialWrites is implemented by stores whose database takes one writer at
-// a time (SQLite). Their reminder commits queue on a mutex here: a second
-// writer would otherwise poll SQLite's busy handler, sleeping in steps of
-// milliseconds, while the first commits.
+// serialWrites marks a store with one writer at a time (SQLite): commits
+// queue on a mutex here, not in SQLite's busy handler, which sleeps.
 type serialWrites interface{ SerialWrites() bool }
 
 var reminderWriteMu sync.Mutex
@@ -293,14 +290,9 @@ func (e *Engine) reminderTurn(now time.Time, conv bot.Conversation, isNew bool, 
 	if conv.Locale == "" && customer.Locale != "" {
 		conv.Locale = locales.Resolve(customer.Locale)
 	}
-	tc := &turnContext{now: now, conv: conv, isNew: isNew, customer: &customer, locale: conv.Locale}
-	if tc.locale == "" {
-		tc.locale = e.cfg.DefaultLocale
-	}
-	if len(conv.Memory) > 0 {
-		if err := json.Unmarshal(conv.Memory, &tc.mem); err != nil {
-			return nil, out, fmt.Errorf("engine: memory of %s: %w", conv.ID, err)
-		}
+	tc := &turnContext{now: now, conv: conv, isNew: isNew, customer: &customer, locale: cmp.Or(conv.Locale, e.cfg.DefaultLocale)}
+	if err := json.Unmarshal(conv.Memory, &tc.mem); len(conv.Memory) > 0 && err != nil {
+		return e.skipped(out, fmt.Errorf("engine: memory of %s: %w", conv.ID, err))
 	}
 	if out.Suppressed = reminderStop(conv.State, tc.mem); out.Suppressed != "" {
 		return nil, out, nil
@@ -328,7 +320,7 @@ func (e *Engine) reminderTurn(now time.Time, conv bot.Conversation, isNew bool, 
 		StateFrom: conv.State, StateTo: res.State}
 	turn, err := e.buildTurn(tc, res, first)
 	if err != nil {
-		return nil, out, err
+		return e.skipped(out, err)
 	}
 	outboxID := ""
 	if msg := messageIDs(turn); len(msg) > 0 {
@@ -359,6 +351,15 @@ func (e *Engine) reminderTurn(now time.Time, conv bot.Conversation, isNew bool, 
 	}
 	out.Done = len(work)
 	return mt, out, nil
+}
+
+// skipped logs a debtor whose turn cannot be built (unreadable memory, a
+// cadence key missing from a catalog) and reports it, so that one bad
+// record never stops a pass for everybody.
+func (e *Engine) skipped(out reminders.Outcome, err error) (*reminders.MarkedTurn, reminders.Outcome, error) {
+	e.log.Error("reminder turn failed; debtor skipped", "customer_id", out.CustomerID, "err", err)
+	out.Suppressed = "error"
+	return nil, out, nil
 }
 
 // reminderInput is the flow input for work, and the transcript line that

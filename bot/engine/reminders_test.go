@@ -153,9 +153,9 @@ func TestRemindStopsForOptOutAndAgents(t *testing.T) {
 	})
 }
 
-// newRigWith is newRig with the simulator as the engine's transport and
-// the clock at start.
-func newRigWith(t testing.TB, st *store.Store, co bot.Coordinator, start time.Time) *rig {
+// newRigWith is newRig with the simulator as the engine's transport, the
+// clock at start and the policy given, if any.
+func newRigWith(t testing.TB, st *store.Store, co bot.Coordinator, start time.Time, pol ...policy.Policy) *rig {
 	t.Helper()
 	catalog, err := locales.Load()
 	if err != nil {
@@ -167,11 +167,41 @@ func newRigWith(t testing.TB, st *store.Store, co bot.Coordinator, start time.Ti
 	}
 	clk := clock.NewManual(start)
 	ids := bot.NewIDs()
-	e, err := engine.New(engine.Config{Store: st, Classifier: classifier, Catalog: catalog, Policy: policy.Default(),
+	e, err := engine.New(engine.Config{Store: st, Classifier: classifier, Catalog: catalog, Policy: append(pol, policy.Default())[0],
 		Clock: clk, IDs: ids, Coord: co, Location: saoPaulo, Transports: []string{sim.Name}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { e.Close(context.Background()) })
 	return &rig{st: st, engine: e, clock: clk, sender: engine.NewSender(st, clk, nil, nil, sim.New(st, clk, ids))}
+}
+
+// A cadence key missing from the catalogs skips its debtors, logged, and
+// never stops the pass for the others.
+func TestRemindSkipsADebtorWhoseMessageCannotBeRendered(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		seedDebtor(t, st, 1, "2026-11-25", 1)
+		seedDebtor(t, st, 2, "2026-11-25", 1)
+		pol := policy.Default()
+		pol.Reminders.Cadence = []policy.Step{{OffsetDays: 0, Message: "reminder.no_such_key", Tone: policy.ToneFriendly}}
+		r := newRigWith(t, st, coord.NewMemory(), time.Date(2026, 11, 25, 10, 0, 0, 0, saoPaulo), pol)
+		run, err := reminders.New(reminders.Config{Store: st, Engine: r.engine, Policy: pol, Location: saoPaulo})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Both numbers are confirmed, so the step's own key is rendered.
+		for i, c := range []string{"+5511900000001", "+5511900000002"} {
+			if _, err := r.engine.HandleInbound(ctx, bot.InboundMessage{Transport: sim.Name, ExternalID: fmt.Sprint("c", i), From: c, Text: "oi"}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := r.engine.HandleInbound(ctx, bot.InboundMessage{Transport: sim.Name, ExternalID: fmt.Sprint("s", i), From: c, Text: "sim"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rep, err := run.RunDue(ctx, r.clock.Now())
+		if err != nil || rep.Suppressed["error"] != 2 || rep.Sent != 0 {
+			t.Fatalf("pass: %+v %v", rep, err)
+		}
+	})
 }

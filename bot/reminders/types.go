@@ -93,7 +93,8 @@ type Outcome struct {
 	// with_agent, no_message (the flow had nothing to say), duplicate
 	// (another pass committed it first), raced (planned again from fresh
 	// facts, nothing was due any more: another pass sent it, or it was
-	// paid meanwhile), capped and busy (left for a later pass).
+	// paid meanwhile), error (the turn could not be built; logged), capped
+	// and busy (left for a later pass).
 	Suppressed string
 }
 
