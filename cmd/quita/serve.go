@@ -111,6 +111,14 @@ func start(ctx context.Context, cfg *config, stdout, stderr io.Writer) (_ *servi
 	if err != nil {
 		return nil, err
 	}
+	// A cadence step whose text is missing would silently skip debtors.
+	for _, key := range pol.MessageKeys() {
+		for _, loc := range locales.Supported {
+			if !catalog.Has(loc, key) {
+				return nil, fmt.Errorf("QUITA_CONFIG: reminders: message %q is missing from the %s catalog", key, loc)
+			}
+		}
+	}
 	classifier, err := nlu.New(locales.NLUFiles)
 	if err != nil {
 		return nil, err
