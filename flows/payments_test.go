@@ -1,7 +1,6 @@
 package flows
 
 import (
-	"fmt"
 	"reflect"
 	"slices"
 	"testing"
@@ -255,37 +254,6 @@ func TestPayments(t *testing.T) {
 		{"e-mail offer: another subject", StateOfferEmail, pay(PayMemory{Resent: []string{"INV-1"}}, "INV-1"), msg(bot.IntentPayNow, "cartão"), one,
 			StateMenu, append(slices.Clone(header), "pay.link"), about("INV-1")},
 	})
-}
-
-// checkRenders renders every reply in every locale, the way the engine
-// does, so a missing key or placeholder argument fails here.
-func checkRenders(t *testing.T, actions []Action) {
-	t.Helper()
-	c, err := locales.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, a := range actions {
-		r, ok := a.(Reply)
-		if !ok {
-			continue
-		}
-		parts := r.Parts
-		for _, b := range r.Buttons {
-			parts = append(parts, Part{Key: b.Key})
-		}
-		for _, p := range parts {
-			args := map[string]string{"company": "Acme", "contact": "(11) 4000-1234"}
-			for k, v := range p.Args {
-				args[k] = fmt.Sprint(v)
-			}
-			for _, loc := range locales.Supported {
-				if _, err := c.Text(loc, p.Key, args); err != nil {
-					t.Errorf("%s: %v", loc, err)
-				}
-			}
-		}
-	}
 }
 
 // find returns the first part with key among actions, and the action it is in.
