@@ -109,7 +109,32 @@ type InboundMessage struct {
 	Text       string
 	Media      *Media
 	SentAt     time.Time
+	// Kind says how the engine treats the message; empty is a debtor's
+	// message that the bot answers.
+	Kind InboundKind
+	// Reply is the external id of the message this one quotes or answers
+	// (a button press refers to the message that offered the button).
+	Reply string
 }
+
+// InboundKind tells the engine what an inbound message is.
+type InboundKind string
+
+// Inbound kinds.
+const (
+	// InboundDebtor is a debtor's message: recorded and answered.
+	InboundDebtor InboundKind = ""
+	// InboundHistory is recorded in the transcript but never answered: a
+	// history sync, or a message older than the policy's reply age.
+	InboundHistory InboundKind = "history"
+	// InboundUndecryptable arrived but could not be read; it becomes a
+	// system entry so the transcript shows the gap instead of silence.
+	InboundUndecryptable InboundKind = "undecryptable"
+	// InboundOperator was typed by a person on the linked phone: it is
+	// recorded as an agent's message and the agent takes the conversation
+	// over, so the bot does not talk over them.
+	InboundOperator InboundKind = "operator"
+)
 
 // Button is a quick reply offered with an outbound message.
 type Button struct {
@@ -124,7 +149,18 @@ type OutboundMessage struct {
 	To             string // E.164
 	Text           string
 	Buttons        []Button
-	Document       *Media
+	Document       *Media // a document or, with Type "image", an image
+	// Key is the catalog key of the message's first part, Params its
+	// formatted arguments and Locale the debtor's locale, so a transport
+	// that may only send pre-approved templates (the WhatsApp Cloud API
+	// outside the 24-hour window) can map the message to one.
+	Key    string
+	Params map[string]string
+	Locale string
+	// Proactive is true for a message the service starts (a reminder), as
+	// opposed to an answer: transports that must limit first contacts or
+	// cold outreach treat the two differently.
+	Proactive bool
 }
 
 // Transport delivers messages to debtors (the simulator, WhatsApp).

@@ -52,6 +52,15 @@ type Deps struct {
 	WebhookVerifier *webhooks.Verifier
 	Logger          *slog.Logger
 	Version         string
+	// Agents carries out agent actions; the engine.
+	Agents AgentActions
+	// Links reports WhatsApp link health and pairs numbers; nil without
+	// WhatsApp.
+	Links Linker
+	// Cloud is the WhatsApp Cloud API webhook; nil when not configured.
+	Cloud CloudWebhook
+	// Console holds what the agent console needs beyond the API's deps.
+	Console ConsoleDeps
 }
 
 type server struct {
@@ -118,6 +127,8 @@ func (s *server) routes(app *fiber.App) {
 	v1.Get("/conversations/:id/transcript", page, s.getTranscript)
 	v1.Get("/conversations/:id/transcript/verify", page, s.verifyTranscript)
 	v1.Get("/media/:id", page, s.getMedia)
+	s.agentRoutes(v1, page)
+	s.consoleRoutes(app)
 	if s.Simulator {
 		app.Get("/sim", s.simPage)
 		v1.Post("/sim/inbound", page, s.simInbound)
