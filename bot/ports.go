@@ -67,6 +67,9 @@ type Turn struct {
 	InboxID      string
 	Result       []byte
 	Collections  []Collection // invoice collection states to upsert
+	// PaidInvoices are invoices an agent confirmed paid (after checking a
+	// receipt): marked paid in the same transaction unless already paid.
+	PaidInvoices []string
 }
 
 // ConversationStore is the persistence the engine needs.
@@ -77,6 +80,8 @@ type ConversationStore interface {
 	// UnprocessedInbound lists stored messages received before the given
 	// time and not yet handled, oldest first.
 	UnprocessedInbound(ctx context.Context, receivedBefore time.Time, limit int) ([]InboxRecord, error)
+	// Conversation returns one conversation by id.
+	Conversation(ctx context.Context, id string) (Conversation, error)
 	// Invoice returns one invoice by the billing system's id.
 	Invoice(ctx context.Context, id string) (Invoice, error)
 	// InboxRecord returns one stored inbound message.

@@ -124,6 +124,14 @@ func (s *Store) CommitTurn(ctx context.Context, t bot.Turn) ([]bot.TranscriptEnt
 		if err := saveCollections(tx, t.Collections); err != nil {
 			return err
 		}
+		if len(t.PaidInvoices) > 0 {
+			// Money received wins over a cancellation, as with billing's
+			// invoice.paid; an invoice already paid is left as it is.
+			if err := tx.Model(&invoiceRow{}).Where("id IN ? AND status <> ?", t.PaidInvoices, string(bot.InvoicePaid)).
+				Updates(map[string]any{"status": string(bot.InvoicePaid), "updated_at": t.Conversation.UpdatedAt.UTC()}).Error; err != nil {
+				return err
+			}
+		}
 		if len(t.Outbox) > 0 {
 			rows := make([]outboxRow, len(t.Outbox))
 			for i, o := range t.Outbox {

@@ -135,19 +135,22 @@ type inboxRow struct {
 	ProcessedAt    *time.Time
 	ConversationID string
 	Result         string
+	Kind           string
+	ReplyTo        string
 }
 
 func (inboxRow) TableName() string { return "inbox" }
 
 func inboxToRow(r bot.InboxRecord) inboxRow {
 	return inboxRow{ID: r.ID, Transport: r.Message.Transport, ExternalID: r.Message.ExternalID, Sender: r.Message.From,
-		Text: r.Message.Text, Media: mediaJSON(r.Message.Media), SentAt: r.Message.SentAt.UTC(), ReceivedAt: r.ReceivedAt.UTC()}
+		Text: r.Message.Text, Media: mediaJSON(r.Message.Media), SentAt: r.Message.SentAt.UTC(), ReceivedAt: r.ReceivedAt.UTC(),
+		Kind: string(r.Message.Kind), ReplyTo: r.Message.Reply}
 }
 
 func (r inboxRow) toDomain() bot.InboxRecord {
 	return bot.InboxRecord{ID: r.ID, ReceivedAt: r.ReceivedAt, ProcessedAt: r.ProcessedAt, ConversationID: r.ConversationID,
 		Result: []byte(r.Result), Message: bot.InboundMessage{Transport: r.Transport, ExternalID: r.ExternalID,
-			From: r.Sender, Text: r.Text, Media: mediaFromJSON(r.Media), SentAt: r.SentAt}}
+			From: r.Sender, Text: r.Text, Media: mediaFromJSON(r.Media), SentAt: r.SentAt, Kind: bot.InboundKind(r.Kind), Reply: r.ReplyTo}}
 }
 
 type transcriptRow struct {

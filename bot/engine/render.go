@@ -17,6 +17,11 @@ type messagePayload struct {
 	Buttons  []bot.Button `json:"buttons,omitempty"`
 	Document *bot.Media   `json:"document,omitempty"`
 	About    []string     `json:"about,omitempty"` // invoices a proactive message is about
+	// Key, Params and Locale name the first part's catalog message, for
+	// transports that must send pre-approved templates.
+	Key    string            `json:"key,omitempty"`
+	Params map[string]string `json:"params,omitempty"`
+	Locale string            `json:"locale,omitempty"`
 }
 
 // DecodeMessage reads an outbox message item back into a message.
@@ -26,7 +31,8 @@ func DecodeMessage(item bot.OutboxItem) (bot.OutboundMessage, error) {
 		return bot.OutboundMessage{}, fmt.Errorf("engine: outbox %s payload: %w", item.ID, err)
 	}
 	return bot.OutboundMessage{ID: item.ID, ConversationID: item.ConversationID, To: item.Recipient,
-		Text: p.Text, Buttons: p.Buttons, Document: p.Document}, nil
+		Text: p.Text, Buttons: p.Buttons, Document: p.Document, Key: p.Key, Params: p.Params, Locale: p.Locale,
+		Proactive: len(p.About) > 0}, nil
 }
 
 // render turns a flow reply into text in the debtor's locale. Every
@@ -34,14 +40,24 @@ func DecodeMessage(item bot.OutboxItem) (bot.OutboundMessage, error) {
 // available to templates.
 func (e *Engine) render(locale string, r flows.Reply) (bot.OutboundMessage, error) {
 	lines := make([]string, 0, len(r.Parts))
-	for _, p := range r.Parts {
-		text, err := e.cfg.Catalog.Text(locale, p.Key, e.formatArgs(locale, p.Args))
+	msg := bot.OutboundMessage{Locale: locale}
+	for i, p := range r.Parts {
+		args := e.formatArgs(locale, p.Args)
+		text, err := e.cfg.Catalog.Text(locale, p.Key, args)
 		if err != nil {
 			return bot.OutboundMessage{}, err
 		}
+		if i == 0 {
+			// Only the part's own arguments and the creditor's name: what
+			// a template can take, without bloating every outbox row.
+			msg.Key, msg.Params = p.Key, map[string]string{"company": args["company"]}
+			for k := range p.Args {
+				msg.Params[k] = args[k]
+			}
+		}
 		lines = append(lines, text)
 	}
-	msg := bot.OutboundMessage{Text: strings.Join(lines, "\n")}
+	msg.Text = strings.Join(lines, "\n")
 	if d := r.Document; d != nil {
 		msg.Document = &bot.Media{Type: "document", MIME: "application/pdf", URL: d.URL, Filename: d.Filename}
 	}

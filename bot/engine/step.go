@@ -75,6 +75,9 @@ func (e *Engine) step(ctx context.Context, rec bot.InboxRecord) (Outcome, error)
 	if err != nil {
 		return Outcome{}, err
 	}
+	if msg.Kind != bot.InboundDebtor {
+		return e.recordOnly(ctx, tc, rec)
+	}
 	var class bot.Classification
 	if msg.Text != "" {
 		class = e.cfg.Classifier.Classify(msg.Text, tc.locale, tc.now)
@@ -107,6 +110,7 @@ func (e *Engine) commit(ctx context.Context, tc *turnContext, res flows.Result, 
 	if _, err := e.cfg.Store.CommitTurn(ctx, turn); err != nil {
 		return Outcome{}, err
 	}
+	e.published(ctx, conv.ID)
 	return out, nil
 }
 
@@ -150,7 +154,8 @@ func (e *Engine) applyActions(turn *bot.Turn, out *Outcome, actions []flows.Acti
 				return err
 			}
 			msg.ID, msg.ConversationID, msg.To = e.cfg.IDs.New("out"), conv.ID, conv.Phone
-			payload, err := json.Marshal(messagePayload{Text: msg.Text, Buttons: msg.Buttons, Document: msg.Document, About: a.About})
+			payload, err := json.Marshal(messagePayload{Text: msg.Text, Buttons: msg.Buttons, Document: msg.Document, About: a.About,
+				Key: msg.Key, Params: msg.Params, Locale: msg.Locale})
 			if err != nil {
 				return err
 			}

@@ -203,6 +203,7 @@ func (s *service) listenAndServe(ctx context.Context, stdout io.Writer) error {
 		RunDue:  runDue,
 		Debtors: func(ctx context.Context) []web.Debtor { return demoDebtors(ctx, s.store) },
 		Metrics: s.metrics, Logger: s.log, Version: version,
+		Agents: s.engine,
 	})
 	if err != nil {
 		return err
