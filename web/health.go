@@ -32,6 +32,9 @@ func (s *server) readyz(c *fiber.Ctx) error {
 	} else {
 		checks["coordination"] = "ok"
 	}
+	if links := s.linkChecks(); links != nil {
+		checks["links"] = links
+	}
 	if !ready {
 		return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{
 			"error":  errorDetail{Code: "unavailable", Message: "a dependency is unreachable"},

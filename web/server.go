@@ -115,6 +115,8 @@ func (s *server) routes(app *fiber.App) {
 	v1 := app.Group("/v1")
 	// Signed by the billing system (Standard Webhooks), not by bearer token.
 	v1.Post("/webhooks/billing", s.billingWebhook)
+	// Signed by Meta (X-Hub-Signature-256), when the Cloud API is configured.
+	s.cloudRoutes(v1)
 	v1.Get("/webhooks/received", bearer, s.receivedWebhooks)
 	v1.Get("/invoices", bearer, s.listInvoices)
 	v1.Post("/invoices", bearer, s.createInvoice)

@@ -66,6 +66,7 @@ func Default() Policy {
 			MaxDelay:      15 * time.Second,
 			Typing:        true,
 			MaxInboundAge: 24 * time.Hour,
+			Templates:     map[string]CloudTemplate{},
 		},
 		RetentionDays: 1825,
 	}

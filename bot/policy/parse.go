@@ -182,6 +182,19 @@ func walk(n *yaml.Node, t reflect.Type, path string, lines map[string]int) error
 			}
 		}
 		return nil
+	case t.Kind() == reflect.Map:
+		if isNull {
+			return nil // no entries
+		}
+		if n.Kind != yaml.MappingNode {
+			return &Error{Line: n.Line, Path: path, Msg: "expected keys (a mapping), found " + describe(n)}
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if err := walk(n.Content[i+1], t.Elem(), path+"."+n.Content[i].Value, lines); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
 	if n.Kind != yaml.ScalarNode {
 		return &Error{Line: n.Line, Path: path, Msg: "expected a single value, found " + describe(n)}

@@ -281,4 +281,24 @@ type WhatsApp struct {
 	// (offline backlog, history sync) are recorded but not replied to, so a
 	// reconnect never answers yesterday's context out of the blue.
 	MaxInboundAge time.Duration `yaml:"max_inbound_age"`
+	// Templates maps a catalog message key (a cadence step's message, e.g.
+	// "reminder.overdue") to the approved WhatsApp Cloud API template sent
+	// in its place outside the 24-hour customer-service window, when Meta
+	// allows only templates. A message without one is not sent there.
+	Templates map[string]CloudTemplate `yaml:"templates"`
+}
+
+// CloudTemplate is an approved WhatsApp Cloud API message template.
+type CloudTemplate struct {
+	// Name is the template's name in WhatsApp Manager (a-z, 0-9, _).
+	Name string `yaml:"name"`
+	// Language is its language code ("pt_BR"); empty derives it from the
+	// debtor's locale.
+	Language string `yaml:"language"`
+	// Params names the message's arguments in the order of the template's
+	// body placeholders {{1}}, {{2}}, … (e.g. [first_name, amount, due]).
+	Params []string `yaml:"params"`
+	// HeaderMedia is true when the template has a document or image header:
+	// the invoice PDF goes there.
+	HeaderMedia bool `yaml:"header_media"`
 }

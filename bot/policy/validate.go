@@ -318,5 +318,12 @@ func (w WhatsApp) validate() *Error {
 	case w.MaxInboundAge < time.Minute:
 		return bad("whatsapp.max_inbound_age", "%s is under 1m", w.MaxInboundAge)
 	}
+	for key, t := range w.Templates {
+		if !templateName.MatchString(t.Name) {
+			return bad("whatsapp.templates."+key+".name", "%q is not a template name (lower-case letters, digits and _)", t.Name)
+		}
+	}
 	return nil
 }
+
+var templateName = regexp.MustCompile(`^[a-z0-9_]{1,512}$`)

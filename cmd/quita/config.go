@@ -16,21 +16,25 @@ import (
 // variables, each overridable by a flag of the same name in lower case
 // without the QUITA_ prefix (QUITA_DATABASE_URL → --database-url).
 type config struct {
-	Addr                  string
-	DatabaseURL           string
-	RedisURL              string
-	APIToken              string
-	WebhookSecret         string
-	BillingWebhookURL     string
-	BillingWebhookSecret  string
-	WhatsApp              bool
-	Simulator             bool
-	Timezone              *time.Location
-	Locale                string
-	PolicyPath            string
-	Demo                  bool
-	LogLevel              string
-	ShutdownTimeout       time.Duration
+	Addr                 string
+	DatabaseURL          string
+	RedisURL             string
+	APIToken             string
+	WebhookSecret        string
+	BillingWebhookURL    string
+	BillingWebhookSecret string
+	WhatsApp             bool
+	Simulator            bool
+	Timezone             *time.Location
+	Locale               string
+	PolicyPath           string
+	Demo                 bool
+	LogLevel             string
+	ShutdownTimeout      time.Duration
+	// PublicURL is where the outside world reaches this service; transports
+	// that hand media to a third party (the Cloud API) link to it.
+	PublicURL             string
+	Cloud                 cloudConfig
 	timezoneName, waValue string
 	simValue              string
 	// policyExplicit: QUITA_CONFIG was given, so the file must exist.
@@ -61,6 +65,12 @@ func (c *config) settings() []setting {
 		{"QUITA_LOCALE", "pt-BR", "default locale: pt-BR, en or es", &c.Locale},
 		{"QUITA_CONFIG", "./quita.yaml", "policy YAML file (built-in policy when absent)", &c.PolicyPath},
 		{"QUITA_LOG_LEVEL", "info", "debug, info, warn or error", &c.LogLevel},
+		{"QUITA_PUBLIC_URL", "", "https://… address of this service as the outside world reaches it (media links)", &c.PublicURL},
+		{"QUITA_CLOUDAPI_PHONE_NUMBER_ID", "", "WhatsApp Cloud API phone number id (empty: Cloud API off)", &c.Cloud.PhoneNumberID},
+		{"QUITA_CLOUDAPI_TOKEN", "", "Cloud API access token (a system user token)", &c.Cloud.Token},
+		{"QUITA_CLOUDAPI_APP_SECRET", "", "Meta app secret that signs Cloud API webhooks", &c.Cloud.AppSecret},
+		{"QUITA_CLOUDAPI_VERIFY_TOKEN", "", "token Meta echoes when subscribing the webhook", &c.Cloud.VerifyToken},
+		{"QUITA_CLOUDAPI_BASE_URL", "https://graph.facebook.com", "Graph API base URL", &c.Cloud.BaseURL},
 	}
 }
 
@@ -143,6 +153,12 @@ func (c *config) validate() error {
 	if locales.Resolve(c.Locale) != c.Locale {
 		return fmt.Errorf("QUITA_LOCALE: %q is not one of %s", c.Locale, strings.Join(locales.Supported, ", "))
 	}
+	if err := c.Cloud.validate(); err != nil {
+		return err
+	}
+	if c.PublicURL != "" && !strings.HasPrefix(c.PublicURL, "https://") && !strings.HasPrefix(c.PublicURL, "http://") {
+		return fmt.Errorf("QUITA_PUBLIC_URL: must be an http:// or https:// URL")
+	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
@@ -173,4 +189,32 @@ func parseSecrets(v string) ([]webhooks.Secret, error) {
 		out = append(out, s)
 	}
 	return out, nil
+}
+
+// cloudConfig is the WhatsApp Cloud API number, off when PhoneNumberID is
+// empty.
+type cloudConfig struct {
+	PhoneNumberID, Token, AppSecret, VerifyToken, BaseURL string
+}
+
+func (c cloudConfig) enabled() bool { return c.PhoneNumberID != "" }
+
+func (c cloudConfig) validate() error {
+	if !c.enabled() {
+		if c.Token != "" || c.AppSecret != "" || c.VerifyToken != "" {
+			return fmt.Errorf("QUITA_CLOUDAPI_PHONE_NUMBER_ID: required when the other QUITA_CLOUDAPI_* variables are set")
+		}
+		return nil
+	}
+	for _, v := range []struct{ env, val string }{
+		{"QUITA_CLOUDAPI_TOKEN", c.Token}, {"QUITA_CLOUDAPI_APP_SECRET", c.AppSecret}, {"QUITA_CLOUDAPI_VERIFY_TOKEN", c.VerifyToken},
+	} {
+		if v.val == "" {
+			return fmt.Errorf("%s: required when QUITA_CLOUDAPI_PHONE_NUMBER_ID is set", v.env)
+		}
+	}
+	if !strings.HasPrefix(c.BaseURL, "https://") && !strings.HasPrefix(c.BaseURL, "http://") {
+		return fmt.Errorf("QUITA_CLOUDAPI_BASE_URL: must be an http:// or https:// URL")
+	}
+	return nil
 }
