@@ -116,8 +116,10 @@ func (s *Store) CommitTurn(ctx context.Context, t bot.Turn) ([]bot.TranscriptEnt
 				return err
 			}
 			last := sealed[len(sealed)-1]
+			// UpdateColumns: gorm's Updates would also stamp updated_at with
+			// the wall clock, overwriting the turn's (injected) time.
 			if err := tx.Model(&conversationRow{}).Where("id = ?", t.Conversation.ID).
-				Updates(map[string]any{"last_seq": last.Seq, "last_hash": last.Hash}).Error; err != nil {
+				UpdateColumns(map[string]any{"last_seq": last.Seq, "last_hash": last.Hash}).Error; err != nil {
 				return err
 			}
 		}

@@ -105,3 +105,19 @@ func (s *Store) SetRoute(ctx context.Context, phone, device string) error {
 	}
 	return nil
 }
+
+// IdleHeldConversations lists conversations an agent holds whose last
+// activity is before idleSince, oldest first.
+func (s *Store) IdleHeldConversations(ctx context.Context, idleSince time.Time, limit int) ([]bot.Conversation, error) {
+	var rows []conversationRow
+	err := s.Gorm.WithContext(ctx).Where("agent <> '' AND updated_at < ?", idleSince.UTC()).
+		Order("updated_at, id").Limit(limit).Find(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("store: idle held conversations: %w", err)
+	}
+	out := make([]bot.Conversation, len(rows))
+	for i, r := range rows {
+		out[i] = r.toDomain()
+	}
+	return out, nil
+}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/quitabot/quita/bot"
 	"github.com/quitabot/quita/bot/engine"
+	"github.com/quitabot/quita/bot/policy"
 	"github.com/quitabot/quita/bot/transcript"
 	"github.com/quitabot/quita/bot/transport/sim"
 	"github.com/quitabot/quita/store"
@@ -333,5 +334,38 @@ func TestDeliveryReportsMoveStatusForwardOnly(t *testing.T) {
 		}
 		err = a.engine.Report(a.ctx, bot.DeliveryReport{Transport: sim.Name, ExternalID: ext, Status: "bogus"})
 		wantCode(t, err, bot.CodeInvalid)
+	})
+}
+
+func TestIdleHeldConversationsAreHandedBack(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		a := newAgentRig(t, st)
+		if n, err := a.engine.ReleaseIdle(a.ctx); n != 0 || err != nil {
+			t.Fatalf("policy without auto-release released %d (%v)", n, err)
+		}
+		pol := policy.Default()
+		pol.Handoff.AutoReleaseIdleMinutes = 30
+		a.rig = newRigWithPolicy(t, st, pol)
+		if _, err := a.engine.Takeover(a.ctx, a.conv, "ana"); err != nil {
+			t.Fatal(err)
+		}
+		a.clock.Advance(29 * time.Minute)
+		if n, _ := a.engine.ReleaseIdle(a.ctx); n != 0 {
+			t.Fatal("released before the idle time")
+		}
+		a.clock.Advance(2 * time.Minute)
+		if n, err := a.engine.ReleaseIdle(a.ctx); n != 1 || err != nil {
+			t.Fatalf("released %d (%v), want 1", n, err)
+		}
+		conv, _ := a.st.Conversation(a.ctx, a.conv)
+		if conv.Agent != "" || conv.State != "menu" {
+			t.Fatalf("after auto-release: %+v", conv)
+		}
+		if !a.hasEntry(bot.AuthorSystem, "handed back to the bot after 30 minutes without activity (held by ana)") {
+			t.Fatal("auto-release not announced in the transcript")
+		}
+		if n, _ := a.engine.ReleaseIdle(a.ctx); n != 0 {
+			t.Fatal("released twice")
+		}
 	})
 }

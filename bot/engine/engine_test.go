@@ -32,6 +32,16 @@ type rig struct {
 
 func newRig(t testing.TB, st *store.Store, co bot.Coordinator) *rig {
 	t.Helper()
+	return newRigPolicy(t, st, co, policy.Default())
+}
+
+func newRigWithPolicy(t testing.TB, st *store.Store, pol policy.Policy) *rig {
+	t.Helper()
+	return newRigPolicy(t, st, coord.NewMemory(), pol)
+}
+
+func newRigPolicy(t testing.TB, st *store.Store, co bot.Coordinator, pol policy.Policy) *rig {
+	t.Helper()
 	catalog, err := locales.Load()
 	if err != nil {
 		t.Fatal(err)
@@ -42,7 +52,7 @@ func newRig(t testing.TB, st *store.Store, co bot.Coordinator) *rig {
 	}
 	clk := clock.NewManual(time.Date(2026, 11, 23, 10, 0, 0, 0, saoPaulo))
 	ids := bot.NewIDs()
-	e, err := engine.New(engine.Config{Store: st, Classifier: classifier, Catalog: catalog, Policy: policy.Default(),
+	e, err := engine.New(engine.Config{Store: st, Classifier: classifier, Catalog: catalog, Policy: pol,
 		Clock: clk, IDs: ids, Coord: co, Location: saoPaulo, Transports: []string{sim.Name}})
 	if err != nil {
 		t.Fatal(err)

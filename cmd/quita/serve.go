@@ -189,7 +189,7 @@ func (s *service) listenAndServe(ctx context.Context, stdout io.Writer) error {
 	}
 	verifier := &webhooks.Verifier{Secrets: secrets, Tolerance: webhooks.DefaultTolerance, Now: time.Now}
 	// Moving the simulator clock runs a reminder pass, then delivers.
-	runDue := []web.DueRunner{reminders.DueRunner(s.reminders, s.clock, s.sender.RunDue)}
+	runDue := []web.DueRunner{s.releaseIdle, reminders.DueRunner(s.reminders, s.clock, s.sender.RunDue)}
 	if s.dispatcher != nil {
 		runDue = append(runDue, func(ctx context.Context) ([]bot.OutboundMessage, error) {
 			_, err := s.dispatcher.RunDue(ctx)
@@ -257,6 +257,9 @@ func (s *service) listenAndServe(ctx context.Context, stdout io.Writer) error {
 // nothing stored is ever left unanswered.
 func (s *service) recoverLoop(ctx context.Context) {
 	pass := func(before time.Time) {
+		if _, err := s.releaseIdle(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("auto-release of idle conversations failed", "err", err)
+		}
 		handled, failed, err := s.engine.Recover(ctx, before)
 		switch {
 		case err != nil && ctx.Err() == nil:
@@ -309,4 +312,15 @@ func (s *service) close() {
 	if s.store != nil {
 		s.store.Close()
 	}
+}
+
+// releaseIdle hands idle held conversations back to the bot (policy
+// handoff.auto_release_idle_minutes); it runs with recovery every minute
+// and when the simulator clock moves.
+func (s *service) releaseIdle(ctx context.Context) ([]bot.OutboundMessage, error) {
+	n, err := s.engine.ReleaseIdle(ctx)
+	if n > 0 {
+		s.log.Info("idle conversations handed back to the bot", "count", n)
+	}
+	return nil, err
 }
