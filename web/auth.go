@@ -12,6 +12,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/quitabot/quita/bot"
+	"github.com/quitabot/quita/store"
 )
 
 // simCookie holds the simulator page's session; simHeader must accompany
@@ -21,19 +22,51 @@ const (
 	simHeader = "X-Quita-Sim"
 )
 
-// requireAuth accepts the admin bearer token, or — where allowSimSession —
-// the simulator page's session cookie together with its header.
+// requireAuth accepts the admin bearer token, or — where allowSimSession
+// (the routes registered with the page handler: conversations,
+// transcripts, media, the simulator and the agent actions) — the
+// simulator page's session cookie together with its header, or a console
+// session. A console session must send its CSRF token (X-CSRF-Token or a
+// _csrf form field) on unsafe methods, and an agent (not admin) session is
+// refused the admin-only routes. The bearer token acts as an admin; a
+// console session sets the "agent" and "role" locals.
 func (s *server) requireAuth(allowSimSession bool) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		if s.validBearer(c.Get(fiber.HeaderAuthorization)) {
+			c.Locals(localsRole, store.RoleAdmin)
 			return c.Next()
 		}
 		if allowSimSession && s.Simulator && c.Get(simHeader) == "1" && s.validSimSession(c.Cookies(simCookie)) {
 			return c.Next()
 		}
+		if allowSimSession {
+			if a, ok := s.consoleSession(c); ok {
+				if unsafeMethod(c.Method()) && !validCSRF(c, a) {
+					return bot.Errorf(bot.CodeForbidden, "a console session must send its CSRF token in the %s header on this request", csrfHeader)
+				}
+				if !a.admin() && adminOnlyRoute(c) {
+					return bot.Errorf(bot.CodeForbidden, "only an admin may do this")
+				}
+				return c.Next()
+			}
+		}
 		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="quita"`)
 		return bot.Errorf(bot.CodeUnauthenticated, "a valid bearer token is required (Authorization: Bearer <QUITA_API_TOKEN>)")
 	}
+}
+
+// adminOnly lists the page-auth routes an agent's console session may not
+// use: moving the simulator's clock runs every reminder that came due for
+// every debtor, which is an operator's decision. (Invoices, deliveries and
+// received webhooks take the bearer token only, so no console session
+// reaches them.)
+var adminOnly = map[string]bool{
+	fiber.MethodPost + " /v1/sim/clock": true,
+}
+
+func adminOnlyRoute(c *fiber.Ctx) bool {
+	r := c.Route()
+	return r != nil && adminOnly[c.Method()+" "+r.Path]
 }
 
 func (s *server) validBearer(header string) bool {

@@ -54,6 +54,10 @@ func startQuita(t *testing.T, env map[string]string, args ...string) *instance {
 	if env["QUITA_ADDR"] == "" {
 		env["QUITA_ADDR"] = "127.0.0.1:0"
 	}
+	if env["QUITA_WHATSAPP"] == "" {
+		// No WhatsApp network here; the tests that want the link on say so.
+		env["QUITA_WHATSAPP"] = "off"
+	}
 	if _, ok := env["QUITA_CONFIG"]; !ok {
 		// The built-in policy without its cadence, so reminders do not
 		// interleave with what these tests assert; reminder behaviour has
@@ -93,6 +97,7 @@ func startQuita(t *testing.T, env map[string]string, args ...string) *instance {
 		}
 		select {
 		case c := <-done:
+			done <- c // for the cleanup's stop
 			t.Fatalf("quita exited with %d before listening: %s", c, inst.stderr.String())
 		case <-time.After(20 * time.Millisecond):
 		}

@@ -20,6 +20,7 @@ commands:
   classify [--locale L]    classify messages read one per line from stdin
   import FILE.csv          bulk-load customers and invoices from a CSV file (- reads stdin)
   transcript export ID     write a conversation's transcript: --format json|txt|html|pdf [-o FILE]
+  agent add NAME --role R  add an agent console account (agent or admin); also list, disable, enable, passwd
   version                  print the version
 
 Every QUITA_* variable can be given as a flag: QUITA_DATABASE_URL → --database-url.
@@ -44,6 +45,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		err = importCmd(ctx, args, getenv, stdin, stdout, stderr)
 	case "transcript":
 		err = transcriptCmd(ctx, args, getenv, stdout, stderr)
+	case "agent":
+		err = agentCmd(ctx, args, getenv, stdin, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "quita", version)
 	case "help", "-h", "--help":

@@ -17,7 +17,9 @@ import (
 	"github.com/quitabot/quita/bot/nlu"
 	"github.com/quitabot/quita/bot/policy"
 	"github.com/quitabot/quita/bot/reminders"
+	"github.com/quitabot/quita/bot/transport/cloudapi"
 	"github.com/quitabot/quita/bot/transport/sim"
+	"github.com/quitabot/quita/bot/transport/whatsapp"
 	"github.com/quitabot/quita/locales"
 	"github.com/quitabot/quita/store"
 	"github.com/quitabot/quita/store/coord"
@@ -46,6 +48,11 @@ type service struct {
 	reminders  *reminders.Runner
 	metrics    *web.Metrics
 	log        *slog.Logger
+	links      *links
+	cloud      *cloudapi.Transport // nil unless QUITA_CLOUDAPI_* is set
+	whatsapp   *whatsapp.Transport // nil with QUITA_WHATSAPP=off
+	terminal   io.Writer           // where the pairing QR is printed
+	catalog    *locales.Catalog
 }
 
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -80,7 +87,7 @@ func start(ctx context.Context, cfg *config, stdout, stderr io.Writer) (_ *servi
 	if !found {
 		log.Info("using the built-in policy", "path", cfg.PolicyPath)
 	}
-	svc := &service{cfg: cfg, policy: pol, log: log}
+	svc := &service{cfg: cfg, policy: pol, log: log, terminal: stdout}
 	defer func() {
 		if err != nil {
 			svc.close()
@@ -111,6 +118,7 @@ func start(ctx context.Context, cfg *config, stdout, stderr io.Writer) (_ *servi
 	if err != nil {
 		return nil, err
 	}
+	svc.catalog = catalog
 	// A cadence step whose text is missing would silently skip debtors.
 	for _, key := range pol.MessageKeys() {
 		for _, loc := range locales.Supported {
@@ -136,16 +144,30 @@ func start(ctx context.Context, cfg *config, stdout, stderr io.Writer) (_ *servi
 	} else {
 		log.Info("QUITA_BILLING_WEBHOOK_URL is not set: events are kept in the outbox until it is")
 	}
+	// The preferred transport comes first: it is where a debtor without a
+	// conversation is first contacted. With the simulator on (development,
+	// demos, tests) that is the simulator, so nothing proactive leaves the
+	// machine; in production the Cloud API (the lawful path for cold
+	// reminders), then the linked WhatsApp number.
+	svc.links = &links{log: log}
+	sk := &sink{links: svc.links}
 	var transports []bot.Transport
 	if cfg.Simulator {
 		transports = append(transports, sim.New(svc.store, svc.clock, ids))
 	}
+	if svc.cloud, err = svc.newCloud(sk); err != nil {
+		return nil, err
+	}
+	if svc.cloud != nil {
+		transports = append(transports, svc.cloud)
+		svc.links.sources = append(svc.links.sources, svc.cloud.Links)
+	}
+	if err := svc.newWhatsApp(ctx, sk, &transports); err != nil {
+		return nil, err
+	}
 	transportNames := make([]string, len(transports))
 	for i, t := range transports {
 		transportNames[i] = t.Name()
-	}
-	if cfg.WhatsApp {
-		log.Warn("the WhatsApp link is not part of this build yet; only the simulator transport runs")
 	}
 	svc.sender = engine.NewSender(svc.store, svc.clock, log, metrics, transports...)
 	svc.engine, err = engine.New(engine.Config{
@@ -161,7 +183,9 @@ func start(ctx context.Context, cfg *config, stdout, stderr io.Writer) (_ *servi
 	if err != nil {
 		return nil, err
 	}
+	sk.engine.Store(svc.engine)
 	metricsWithEngine(metrics, svc.engine)
+	metrics.RegisterLinks(svc.links.Links)
 	svc.reminders, err = reminders.New(reminders.Config{Store: svc.store, Engine: svc.engine, Policy: pol,
 		Location: cfg.Timezone, Observer: web.NewReminderMetrics(metrics.Registry), Logger: log})
 	if err != nil {
@@ -196,15 +220,22 @@ func (s *service) listenAndServe(ctx context.Context, stdout io.Writer) error {
 			return nil, err
 		})
 	}
-	app, err := web.New(web.Deps{
+	deps := web.Deps{
 		WebhookVerifier: verifier,
 		Store:           s.store, Engine: s.engine, Sender: s.sender, Coord: s.coord, Clock: s.clock, Policy: s.policy,
 		Location: s.cfg.Timezone, APIToken: s.cfg.APIToken, Simulator: s.cfg.Simulator,
 		RunDue:  runDue,
 		Debtors: func(ctx context.Context) []web.Debtor { return demoDebtors(ctx, s.store) },
 		Metrics: s.metrics, Logger: s.log, Version: version,
-		Agents: s.engine,
-	})
+		Agents: s.engine, Console: consoleDeps(s.cfg, s.catalog),
+	}
+	if len(s.links.sources) > 0 {
+		deps.Links = s.links
+	}
+	if s.cloud != nil {
+		deps.Cloud = s.cloud
+	}
+	app, err := web.New(deps)
 	if err != nil {
 		return err
 	}
@@ -223,6 +254,11 @@ func (s *service) listenAndServe(ctx context.Context, stdout io.Writer) error {
 		go func() { defer workers.Done(); s.dispatcher.Run(workCtx) }()
 	}
 	go func() { defer workers.Done(); s.recoverLoop(workCtx) }()
+	if s.whatsapp != nil {
+		// Connecting never blocks serving: without network the link
+		// reports its state and retries with backoff.
+		s.whatsapp.Start(workCtx)
+	}
 	// A reminder pass a minute, one instance at a time (coordinator lock).
 	workers.Add(1)
 	go func() { defer workers.Done(); s.reminders.Loop(workCtx, s.clock, s.coord, time.Minute) }()
@@ -306,6 +342,9 @@ func (s *service) printWelcome(w io.Writer, addr string) {
 }
 
 func (s *service) close() {
+	if s.whatsapp != nil {
+		s.whatsapp.Close()
+	}
 	if s.coord != nil {
 		s.coord.Close()
 	}
