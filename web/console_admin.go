@@ -94,10 +94,14 @@ func (cs *console) setAgentDisabled(disabled bool) fiber.Handler {
 type linksView struct {
 	Off      bool
 	Links    []linkView
+	Events   []eventView // recent link changes, newest first
 	HasQR    bool
 	PairCode string
 	Phone    string
 }
+
+// eventView is a recorded link change.
+type eventView struct{ At, Source, State, Detail string }
 
 type linkView struct {
 	Index                                int
@@ -129,6 +133,19 @@ func (cs *console) showLinks(c *fiber.Ctx, data pageData, status int) error {
 			}
 			v.HasQR = v.HasQR || lv.QR
 			v.Links = append(v.Links, lv)
+		}
+	}
+	if !v.Off {
+		events, err := cs.Store.SystemEvents(c.UserContext(), 20)
+		if err != nil {
+			return err
+		}
+		for _, e := range events {
+			label := data.T["link_"+e.Kind]
+			if label == "" {
+				label = e.Kind
+			}
+			v.Events = append(v.Events, eventView{At: e.At.In(cs.loc()).Format("02/01/2006 15:04"), Source: e.Source, State: label, Detail: e.Detail})
 		}
 	}
 	if data.Links != nil {

@@ -1,12 +1,18 @@
 package web
 
 import (
+	"context"
+	"fmt"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/quitabot/quita/bot"
+	"github.com/quitabot/quita/store"
 )
 
 // concretePath fills a route pattern's parameters.
@@ -183,6 +189,18 @@ func TestSecurityAgentsCannotDoAdminThings(t *testing.T) {
 	}
 	if p := root.do("GET", "/console/whatsapp", nil); !strings.Contains(p.body, "qr.png?i=0") || !strings.Contains(p.body, "/console/whatsapp/pair") {
 		t.Errorf("admin's WhatsApp page lacks the QR or the pairing form")
+	}
+	// Recorded link changes are listed, newest first.
+	for i, kind := range []string{bot.LinkConnected, bot.LinkLoggedOut} {
+		ev := store.SystemEvent{ID: fmt.Sprintf("sev_%d", i), At: consoleT0.Add(time.Duration(i) * time.Hour), Source: "whatsapp ••••7777",
+			Kind: kind, Detail: "detail of " + kind}
+		if err := env.st.RecordSystemEvent(context.Background(), ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if p := ana.do("GET", "/console/whatsapp", nil); !strings.Contains(p.body, "detail of logged_out") ||
+		strings.Index(p.body, "detail of logged_out") > strings.Index(p.body, "detail of connected") {
+		t.Errorf("link history missing or out of order")
 	}
 	if p := root.do("GET", "/console/whatsapp/qr.png?i=0", nil); p.status != 200 || p.header.Get("Content-Type") != "image/png" ||
 		p.header.Get("Cache-Control") != "no-store" || !strings.HasPrefix(p.body, "\x89PNG") {

@@ -149,7 +149,8 @@ func start(ctx context.Context, cfg *config, stdout, stderr io.Writer) (_ *servi
 	// demos, tests) that is the simulator, so nothing proactive leaves the
 	// machine; in production the Cloud API (the lawful path for cold
 	// reminders), then the linked WhatsApp number.
-	svc.links = &links{log: log}
+	svc.links = newLinks(log)
+	go svc.links.record(svc.store, ids)
 	sk := &sink{links: svc.links}
 	var transports []bot.Transport
 	if cfg.Simulator {
@@ -344,6 +345,9 @@ func (s *service) printWelcome(w io.Writer, addr string) {
 func (s *service) close() {
 	if s.whatsapp != nil {
 		s.whatsapp.Close()
+	}
+	if s.links != nil {
+		s.links.close() // before the store: it writes the last changes
 	}
 	if s.coord != nil {
 		s.coord.Close()

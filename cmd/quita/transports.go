@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -22,13 +23,53 @@ import (
 // links gathers the link states of every receiving transport for the
 // console, /readyz and metrics, and logs each change once.
 type links struct {
-	log     interface{ Info(string, ...any) }
+	log     *slog.Logger
 	sources []func() []bot.LinkState
 	pair    func(ctx context.Context, phone string) (string, error)
+	// events carries changes to the writer that records them as system
+	// events; Link must not block, so a full queue drops (and says so).
+	events chan bot.LinkState
+	done   chan struct{}
 }
 
-// Link logs a link state change (the transports call it on changes only).
+func newLinks(log *slog.Logger) *links {
+	return &links{log: log, events: make(chan bot.LinkState, 256), done: make(chan struct{})}
+}
+
+// record writes link changes as system events until close.
+func (l *links) record(st *store.Store, ids bot.IDs) {
+	defer close(l.done)
+	for ev := range l.events {
+		source := ev.Transport
+		if ev.Number != "" {
+			source += " " + phone.Mask(ev.Number)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		err := st.RecordSystemEvent(ctx, store.SystemEvent{ID: ids.New("sev"), At: ev.Since, Source: source, Kind: ev.State, Detail: ev.Detail})
+		cancel()
+		if err != nil {
+			l.log.Warn("link change not recorded", "err", err)
+		}
+	}
+}
+
+// close stops the writer after it recorded what was queued.
+func (l *links) close() {
+	close(l.events)
+	<-l.done
+}
+
+// Link logs a link state change and queues it as a system event (the
+// transports call it on changes only).
 func (l *links) Link(st bot.LinkState) {
+	if st.Since.IsZero() {
+		st.Since = time.Now()
+	}
+	select {
+	case l.events <- st:
+	default:
+		l.log.Warn("link change not recorded: too many at once", "transport", st.Transport, "state", st.State)
+	}
 	args := []any{"transport", st.Transport, "state", st.State, "detail", st.Detail}
 	if st.Number != "" {
 		args = append(args, "number", phone.Mask(st.Number))
