@@ -2,6 +2,13 @@ package flows
 
 import "github.com/quitabot/quita/bot"
 
+// ProactiveKeys are the catalog keys of the messages the flows send
+// without the debtor having just written (besides the reminder cadence's
+// own messages): where only pre-approved templates may start a
+// conversation (the WhatsApp Cloud API outside its 24-hour window), each
+// needs one.
+var ProactiveKeys = []string{"reminder.identity", "reminder.code", "deal.promise.missed", "paid.thanks", "paid.thanks_private"}
+
 // event handles what happens to a conversation without a debtor message.
 func event(state string, mem Memory, in Input, env Env) Result {
 	if in.Event == EventInvoicePaid && in.Invoice != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/quitabot/quita/bot"
 	"github.com/quitabot/quita/bot/phone"
 	"github.com/quitabot/quita/bot/policy"
+	"github.com/quitabot/quita/flows"
 	"github.com/quitabot/quita/locales"
 )
 
@@ -61,6 +62,10 @@ type Engine struct {
 	actors *actors
 	log    *slog.Logger
 	obs    Observer
+	// cadenceKeys are the keys of proactive messages (the policy's cadence
+	// and flows.ProactiveKeys): a reply carrying one is sent as that key's
+	// template where templates are required.
+	cadenceKeys map[string]bool
 }
 
 // New returns an engine. Call Close to drain it.
@@ -72,7 +77,10 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.DefaultLocale == "" {
 		cfg.DefaultLocale = locales.Fallback
 	}
-	e := &Engine{cfg: cfg, actors: newActors(time.Minute, 64), log: cfg.Logger, obs: cfg.Observer}
+	e := &Engine{cfg: cfg, actors: newActors(time.Minute, 64), log: cfg.Logger, obs: cfg.Observer, cadenceKeys: map[string]bool{}}
+	for _, k := range append(cfg.Policy.MessageKeys(), flows.ProactiveKeys...) {
+		e.cadenceKeys[k] = true
+	}
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
 	}

@@ -47,11 +47,19 @@ func (e *Engine) render(locale string, r flows.Reply) (bot.OutboundMessage, erro
 		if err != nil {
 			return bot.OutboundMessage{}, err
 		}
-		if i == 0 {
-			// Only the part's own arguments and the creditor's name: what
-			// a template can take, without bloating every outbox row.
-			msg.Key, msg.Params = p.Key, map[string]string{"company": args["company"]}
-			for k := range p.Args {
+		// The template key is the cadence step's message when the reply
+		// carries one (a reminder opens with a greeting), else the first
+		// part's. The parameters are every part's own arguments and the
+		// creditor's name: what a template can take, without bloating
+		// every outbox row with the policy's contact details.
+		if i == 0 || e.cadenceKeys[p.Key] {
+			msg.Key = p.Key
+		}
+		if msg.Params == nil {
+			msg.Params = map[string]string{"company": args["company"]}
+		}
+		for k := range p.Args {
+			if _, seen := msg.Params[k]; !seen {
 				msg.Params[k] = args[k]
 			}
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/quitabot/quita/bot/policy"
 	"github.com/quitabot/quita/bot/transport/cloudapi"
 	"github.com/quitabot/quita/bot/transport/whatsapp"
+	"github.com/quitabot/quita/flows"
 	"github.com/quitabot/quita/store"
 )
 
@@ -151,6 +152,17 @@ func (svc *service) newCloud(sk *sink) (*cloudapi.Transport, error) {
 	})
 	if err != nil {
 		return nil, errors.New("QUITA_CLOUDAPI: " + err.Error())
+	}
+	var missing []string
+	for _, key := range append(svc.policy.MessageKeys(), flows.ProactiveKeys...) {
+		if _, ok := svc.policy.WhatsApp.Templates[key]; !ok {
+			missing = append(missing, key)
+		}
+	}
+	if len(missing) > 0 {
+		// Not fatal: answers inside the 24-hour window still go out.
+		svc.log.Warn("cloud api: these proactive messages have no approved template (whatsapp.templates) and will not reach debtors outside the 24-hour window",
+			"keys", strings.Join(missing, ","))
 	}
 	return t, nil
 }
