@@ -128,7 +128,7 @@ func (s *server) routes(app *fiber.App) {
 	v1.Get("/conversations/:id", page, s.getConversation)
 	v1.Get("/conversations/:id/transcript", page, s.getTranscript)
 	v1.Get("/conversations/:id/transcript/verify", page, s.verifyTranscript)
-	v1.Get("/media/:id", page, s.getMedia)
+	v1.Get("/media/:id", s.mediaAccess(page), s.getMedia)
 	s.agentRoutes(v1, page)
 	s.consoleRoutes(app)
 	if s.Simulator {

@@ -19,6 +19,7 @@ import (
 	"github.com/quitabot/quita/bot/transport/whatsapp"
 	"github.com/quitabot/quita/flows"
 	"github.com/quitabot/quita/store"
+	"github.com/quitabot/quita/web"
 )
 
 // links gathers the link states of every receiving transport for the
@@ -145,6 +146,7 @@ func (svc *service) newCloud(sk *sink) (*cloudapi.Transport, error) {
 	t, err := cloudapi.New(cloudapi.Config{
 		PhoneNumberID: c.PhoneNumberID, AccessToken: c.Token, AppSecret: c.AppSecret, VerifyToken: c.VerifyToken,
 		BaseURL: c.BaseURL, PublicBaseURL: svc.cfg.PublicURL, Templates: cloudTemplates(svc.policy),
+		SignPath: func(path string) string { return web.SignMediaPath(svc.cfg.APIToken, path, time.Now()) },
 		MaxReplyAge: svc.policy.WhatsApp.MaxInboundAge, Clock: svc.clock, Sink: sk, Logger: svc.log,
 		Window: cloudapi.WindowFunc(func(ctx context.Context, p string) (time.Time, error) {
 			return svc.store.LastInbound(ctx, cloudapi.Name, p)

@@ -97,6 +97,9 @@ type Config struct {
 	// PublicBaseURL makes relative media URLs ("/v1/media/ID") absolute so
 	// Meta can fetch them; without it such media is left out.
 	PublicBaseURL string
+	// SignPath, when set, turns a relative media path into one Meta may
+	// fetch without credentials (a signed, expiring link).
+	SignPath func(path string) string
 	// Templates maps catalog message keys ("reminder.overdue") to the
 	// approved templates sent outside the 24-hour window.
 	Templates map[string]Template

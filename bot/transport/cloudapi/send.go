@@ -180,7 +180,11 @@ func (t *Transport) mediaLink(m *bot.Media) (link, kind string, ok bool) {
 	if t.cfg.PublicBaseURL == "" {
 		return "", "", false
 	}
-	return t.cfg.PublicBaseURL + "/" + strings.TrimLeft(m.URL, "/"), kind, true
+	path := "/" + strings.TrimLeft(m.URL, "/")
+	if t.cfg.SignPath != nil {
+		path = t.cfg.SignPath(path)
+	}
+	return strings.TrimRight(t.cfg.PublicBaseURL, "/") + path, kind, true
 }
 
 // sentBefore returns the wamid of an outbox message this process already

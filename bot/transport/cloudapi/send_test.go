@@ -99,6 +99,14 @@ func TestSendShapes(t *testing.T) {
 			last: ago(time.Hour),
 			msg:  bot.OutboundMessage{Text: "Recibo", Document: &bot.Media{Type: "document", URL: "/v1/media/med_1", Filename: "recibo.pdf"}},
 			want: []string{body("document", `"document":{"link":"https://quita.example/v1/media/med_1","filename":"recibo.pdf","caption":"Recibo"}`)}},
+		{name: "a relative media URL is signed so Meta can fetch it",
+			cfg: func(c *Config) {
+				c.PublicBaseURL = "https://quita.example"
+				c.SignPath = func(p string) string { return p + "?exp=9&sig=abc" }
+			},
+			last: ago(time.Hour),
+			msg:  bot.OutboundMessage{Text: "Pix", Document: &bot.Media{Type: "image", URL: "/v1/media/med_2"}},
+			want: []string{body("image", `"image":{"link":"https://quita.example/v1/media/med_2?exp=9&sig=abc","caption":"Pix"}`)}},
 		{name: "a relative media URL without a public base sends the text only", last: ago(time.Hour),
 			msg:     bot.OutboundMessage{Text: "Recibo", Document: &bot.Media{Type: "document", URL: "/v1/media/med_1"}},
 			want:    []string{textBody("Recibo")},
