@@ -186,6 +186,24 @@ func (e *RetryableError) Unwrap() error { return e.Err }
 // Retryable wraps err as worth retrying.
 func Retryable(err error) error { return &RetryableError{Err: err} }
 
+// DeferredError is a send a transport declined for now through no fault of
+// the message: pacing, a daily cap, no linked number. The sender tries
+// again at Until without counting a failed attempt (within a time limit).
+// It is also retryable, for callers that only know RetryableError.
+type DeferredError struct {
+	Err   error
+	Until time.Time
+}
+
+// Error implements error.
+func (e *DeferredError) Error() string { return e.Err.Error() }
+
+// Unwrap exposes the cause as retryable.
+func (e *DeferredError) Unwrap() error { return &RetryableError{Err: e.Err} }
+
+// Deferred wraps err as "not now, try again at until".
+func Deferred(err error, until time.Time) error { return &DeferredError{Err: err, Until: until} }
+
 // Clock tells the time. Everything that depends on time takes one, so tests
 // and the simulator can move it.
 type Clock interface {

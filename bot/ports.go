@@ -116,6 +116,11 @@ type OutboxStore interface {
 	MarkOutboxSent(ctx context.Context, id, externalID string, at time.Time) error
 	// MarkOutboxRetry records a failed attempt to be retried at next.
 	MarkOutboxRetry(ctx context.Context, id, reason string, next time.Time) error
+	// DeferOutbox puts an item back until next without counting an
+	// attempt (the transport declined it for now).
+	DeferOutbox(ctx context.Context, id, reason string, next time.Time) error
+	// ReleaseOutbox gives claimed items back untouched, for another round.
+	ReleaseOutbox(ctx context.Context, ids []string) error
 	// MarkOutboxFailed gives up on an item and marks linked entries failed.
 	MarkOutboxFailed(ctx context.Context, id, reason string, at time.Time) error
 	// OutboxItems returns the items with the given ids.

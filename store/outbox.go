@@ -85,6 +85,17 @@ func (s *Store) MarkOutboxRetry(ctx context.Context, id, reason string, next tim
 	return nil
 }
 
+// DeferOutbox puts an item back until next without counting an attempt.
+func (s *Store) DeferOutbox(ctx context.Context, id, reason string, next time.Time) error {
+	err := s.Gorm.WithContext(ctx).Model(&outboxRow{}).Where("id = ?", id).Updates(map[string]any{
+		"last_error": reason, "next_attempt_at": next.UTC(), "claimed_until": nil,
+	}).Error
+	if err != nil {
+		return fmt.Errorf("store: outbox defer: %w", err)
+	}
+	return nil
+}
+
 func (s *Store) finishOutbox(ctx context.Context, id string, fields map[string]any, entryStatus string) error {
 	err := s.Gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Model(&outboxRow{}).Where("id = ?", id).Updates(fields).Error; err != nil {

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"time"
@@ -28,6 +29,19 @@ type Sender struct {
 	MaxAttempts int
 	// Poll is how often the outbox is checked without a wake-up.
 	Poll time.Duration
+	// MaxSend is the longest one send may take (paced transports keep
+	// within it): a claimed item is only started while at least this much
+	// of its lease is left; the rest go back for the next round.
+	MaxSend time.Duration
+	// MaxDeferReply and MaxDeferProactive bound how long a message the
+	// transport keeps declining (no linked number, a daily cap) may wait:
+	// an answer a day late answers nothing; a reminder may wait out a
+	// weekend of caps. Older ones fail.
+	MaxDeferReply, MaxDeferProactive time.Duration
+	// ProactiveWindow moves a deferred proactive message to the next
+	// moment the contact windows allow (policy.NextAllowed); nil keeps the
+	// transport's time.
+	ProactiveWindow func(time.Time) time.Time
 }
 
 // NewSender returns a sender for the given transports.
@@ -39,7 +53,8 @@ func NewSender(store bot.OutboxStore, clock bot.Clock, log *slog.Logger, obs Obs
 		obs = nopObserver{}
 	}
 	s := &Sender{store: store, transports: map[string]bot.Transport{}, clock: clock, log: log, obs: obs,
-		wake: make(chan struct{}, 1), Lease: time.Minute, MaxAttempts: 10, Poll: time.Second}
+		wake: make(chan struct{}, 1), Lease: time.Minute, MaxAttempts: 10, Poll: time.Second, MaxSend: 45 * time.Second,
+		MaxDeferReply: 24 * time.Hour, MaxDeferProactive: 96 * time.Hour}
 	for _, t := range transports {
 		s.transports[t.Name()] = t
 	}
@@ -120,10 +135,27 @@ func (s *Sender) Deliver(ctx context.Context, ids []string) error {
 	}
 }
 
-// sendAll sends claimed items in order and returns the delivered ones.
+// sendAll sends claimed items in order and returns the
+// delivered ones. An item is only started while a whole send fits in what
+// is left of its lease: a slow, paced transport must never still be
+// sending when another instance may claim the item again. The rest are
+// released for the next round.
 func (s *Sender) sendAll(ctx context.Context, items []bot.OutboxItem) []bot.OutboundMessage {
 	var sent []bot.OutboundMessage
-	for _, item := range items {
+	// Leases are in the service clock, which the simulator may move; the
+	// time spent sending is measured on the wall clock.
+	start := time.Now()
+	for i, item := range items {
+		if time.Since(start) > s.Lease-s.MaxSend {
+			ids := make([]string, 0, len(items)-i)
+			for _, rest := range items[i:] {
+				ids = append(ids, rest.ID)
+			}
+			if err := s.store.ReleaseOutbox(context.WithoutCancel(ctx), ids); err != nil {
+				s.log.Error("release of unsent outbox items failed", "err", err)
+			}
+			break
+		}
 		if msg, ok := s.send(ctx, item); ok {
 			sent = append(sent, msg)
 		}
@@ -159,6 +191,27 @@ func (s *Sender) send(ctx context.Context, item bot.OutboxItem) (bot.OutboundMes
 	externalID, err := tr.Send(ctx, msg)
 	now := s.clock.Now()
 	if err != nil {
+		var deferred *bot.DeferredError
+		if errors.As(err, &deferred) && !s.deferrable(item, msg, now) {
+			s.fail(ctx, log, item, fmt.Errorf("declined by the transport for too long (since %s): %w",
+				item.CreatedAt.Format(time.RFC3339), err))
+			return msg, false
+		}
+		if deferred != nil {
+			next := deferred.Until
+			if msg.Proactive && s.ProactiveWindow != nil {
+				next = s.ProactiveWindow(next)
+			}
+			if next.Before(now.Add(time.Second)) {
+				next = now.Add(time.Second)
+			}
+			log.Info("send deferred by the transport", "reason", err, "until", next)
+			if err := s.store.DeferOutbox(ctx, item.ID, err.Error(), next); err != nil {
+				log.Error("record deferral failed", "err", err)
+			}
+			s.obs.Outbound(item.Transport, "deferred")
+			return msg, false
+		}
 		var retry *bot.RetryableError
 		if errors.As(err, &retry) && item.Attempts+1 < s.MaxAttempts {
 			next := now.Add(backoff(item.Attempts))
@@ -179,6 +232,15 @@ func (s *Sender) send(ctx context.Context, item bot.OutboxItem) (bot.OutboundMes
 	}
 	s.obs.Outbound(item.Transport, bot.DeliverySent)
 	return msg, true
+}
+
+// deferrable reports whether a declined message may still wait.
+func (s *Sender) deferrable(item bot.OutboxItem, msg bot.OutboundMessage, now time.Time) bool {
+	limit := s.MaxDeferReply
+	if msg.Proactive {
+		limit = s.MaxDeferProactive
+	}
+	return now.Sub(item.CreatedAt) < limit
 }
 
 func (s *Sender) fail(ctx context.Context, log *slog.Logger, item bot.OutboxItem, err error) {

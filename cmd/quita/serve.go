@@ -171,6 +171,9 @@ func start(ctx context.Context, cfg *config, stdout, stderr io.Writer) (_ *servi
 		transportNames[i] = t.Name()
 	}
 	svc.sender = engine.NewSender(svc.store, svc.clock, log, metrics, transports...)
+	// A reminder a transport defers (a daily cap) still goes out only in
+	// the contact windows.
+	svc.sender.ProactiveWindow = func(t time.Time) time.Time { return pol.NextAllowed(t.In(cfg.Timezone)) }
 	svc.engine, err = engine.New(engine.Config{
 		Store: svc.store, Classifier: classifier, Catalog: catalog, Policy: pol, Clock: svc.clock, IDs: ids,
 		Coord: svc.coord, Location: cfg.Timezone, DefaultLocale: cfg.Locale, Logger: log, Observer: metrics, Transports: transportNames,

@@ -16,7 +16,9 @@
 //     handed to bot.Sink inside the event handler, with SynchronousAck, so a
 //     message is acknowledged only once it is stored.
 //   - Outbound: bot.Transport.Send with pacing, daily caps, warm-up, the
-//     463 reach-out timelock and error classification.
+//     463 reach-out timelock and error classification. A Send ends inside
+//     the outbox lease (sendBudget) and is idempotent per outbox id, and a
+//     line sends only while its lease is confirmed.
 //
 // The whatsmeow client is reached through the narrow client interface so
 // tests feed real whatsmeow event types to a fake client without a network.

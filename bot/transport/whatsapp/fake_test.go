@@ -33,6 +33,7 @@ type fakeClient struct {
 	connects   int
 	onConnect  func(c *fakeClient, n int) error
 	sent       []fakeSent
+	timeouts   []time.Duration // SendRequestExtra.Timeout of every SendMessage
 	sendErrs   []error
 	presences  []types.ChatPresence
 	uploads    int
@@ -114,6 +115,7 @@ func (c *fakeClient) PairPhone(_ context.Context, phone string, _ bool, _ whatsm
 func (c *fakeClient) SendMessage(_ context.Context, to types.JID, msg *waE2E.Message, extra ...whatsmeow.SendRequestExtra) (whatsmeow.SendResponse, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.timeouts = append(c.timeouts, extra[0].Timeout)
 	if len(c.sendErrs) > 0 {
 		err := c.sendErrs[0]
 		c.sendErrs = c.sendErrs[1:]

@@ -77,10 +77,22 @@ func (l *line) onConnEvent(cli client, evt any) action {
 			return action{kind: actReconnect}
 		}
 	case *events.LoggedOut:
-		l.stop(bot.LinkLoggedOut, fmt.Sprintf(detailLoggedOut, e.Reason.String()))
+		// whatsmeow deletes the device row itself (connectionevents.go
+		// handleConnectFailure / handleStreamError: Store.Delete), so the
+		// session is gone from the database and a restart will not use it.
+		reason := e.Reason.String()
+		if e.Reason == events.ConnectFailureUnknownLogout {
+			reason += "; WhatsApp may have banned the number"
+		}
+		l.stop(bot.LinkLoggedOut, fmt.Sprintf(detailLoggedOut, reason))
 		l.t.ensurePairing()
 		return action{kind: actStop}
 	case *events.StreamReplaced:
+		if l.t.cfg.Coord != nil {
+			// The supervisor asks the coordinator whether this is a lease
+			// hand-over; the handler must not wait on the network.
+			return action{kind: actReplaced}
+		}
 		l.stop(bot.LinkStreamReplaced, detailReplaced)
 		return action{kind: actStop}
 	case *events.TemporaryBan:
@@ -101,7 +113,7 @@ func (l *line) onConnEvent(cli client, evt any) action {
 		l.setState(bot.LinkDisconnected, fmt.Sprintf(detailFailure, "auth token refresh failed"), time.Time{})
 		return action{kind: actReconnect}
 	case *events.QR:
-		go l.showQRs(cli, e.Codes)
+		l.t.goTracked(func(ctx context.Context) { l.showQRs(ctx, cli, e.Codes) })
 	case *events.QRScannedWithoutMultidevice:
 		l.update(func(s *bot.LinkState) { s.Detail = detailNoMultidevice })
 	case *events.PairSuccess:
@@ -114,8 +126,10 @@ func (l *line) onConnEvent(cli client, evt any) action {
 
 // showQRs shows the codes of one QR event in turn, as WhatsApp Web does
 // (the first for a minute, the others for 20 seconds), while the session
-// lasts and nobody has scanned.
-func (l *line) showQRs(cli client, codes []string) {
+// lasts and nobody has scanned. When the last one expires the session is
+// ended, as whatsmeow's QR channel does: the server sends no new codes on
+// that connection, and a stale QR must not stay on the console.
+func (l *line) showQRs(ctx context.Context, cli client, codes []string) {
 	for i, code := range codes {
 		if !l.isCurrent(cli) || !l.pairing() {
 			return
@@ -131,9 +145,13 @@ func (l *line) showQRs(cli client, codes []string) {
 		if i == 0 {
 			d = time.Minute
 		}
-		if !l.t.wait(l.t.ctx, d) {
+		if !l.t.wait(ctx, d) {
 			return
 		}
+	}
+	if l.isCurrent(cli) && l.pairing() {
+		l.update(func(s *bot.LinkState) { s.QR, s.PairCode, s.Detail = "", "", detailQRExpired })
+		l.post(action{kind: actRetryAt, at: l.t.cfg.Clock.Now()})
 	}
 }
 

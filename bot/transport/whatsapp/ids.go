@@ -29,6 +29,17 @@ func newMessageID(key []byte) string {
 	return idPrefix + strings.ToUpper(hex.EncodeToString(nonce)+hex.EncodeToString(idTag(key, nonce)))
 }
 
+// messageIDFor returns the tagged id for seed (an outbox id and part): the
+// same seed always gives the same id, so a send the outbox repeats (its
+// lease expired, another instance claimed it) reaches WhatsApp under the
+// id of the first attempt, which recipients treat as the same message.
+func messageIDFor(key []byte, seed string) string {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte("quita outbox " + seed))
+	nonce := m.Sum(nil)[:idNonceLen]
+	return idPrefix + strings.ToUpper(hex.EncodeToString(nonce)+hex.EncodeToString(idTag(key, nonce)))
+}
+
 // isOwnMessageID reports whether id was made by newMessageID with key.
 func isOwnMessageID(key []byte, id string) bool {
 	if len(key) == 0 || len(id) != idLen || !strings.HasPrefix(id, idPrefix) {

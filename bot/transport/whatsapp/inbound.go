@@ -69,21 +69,30 @@ func (l *line) onMessage(cli client, e *events.Message) bool {
 // unacknowledged messages on the next connection.
 func (l *line) deliver(ctx context.Context, msg bot.InboundMessage) bool {
 	if err := l.t.cfg.Sink.Receive(ctx, msg); err != nil {
+		if msg.Kind == bot.InboundUndecryptable {
+			// whatsmeow acknowledged it (with a retry receipt) before the
+			// event: a reconnect would not bring it back.
+			l.logger().Warn("whatsapp undecryptable message not recorded", "id", msg.ExternalID, "err", err)
+			return false
+		}
 		l.logger().Warn("whatsapp message not stored; it will be redelivered", "id", msg.ExternalID, "err", err)
 		l.post(action{kind: actReconnect})
 		return false
 	}
-	l.noteChat(ctx, msg.From)
+	l.noteChat(ctx, msg.From, msg.Kind != bot.InboundOperator)
 	return true
 }
 
-// noteChat remembers that the debtor talks with this number and records
-// the route, so replies and reminders keep coming from it.
-func (l *line) noteChat(ctx context.Context, from string) {
+// noteChat records the route, so replies and reminders keep coming from
+// this number; heard says the debtor wrote to it (an existing chat, which
+// the 463 pause lets through).
+func (l *line) noteChat(ctx context.Context, from string, heard bool) {
 	dev := l.device()
-	l.mu.Lock()
-	l.chats[from] = true
-	l.mu.Unlock()
+	if heard {
+		l.mu.Lock()
+		l.heard[from] = true
+		l.mu.Unlock()
+	}
 	if dev == "" {
 		return
 	}
@@ -374,15 +383,63 @@ func (l *line) onReceipt(cli client, e *events.Receipt) bool {
 	key := cli.IDKey()
 	for _, id := range e.MessageIDs {
 		if !isOwnMessageID(key, id) {
-			continue
+			continue // not ours: typed on the phone, or another client's
 		}
 		r := bot.DeliveryReport{Transport: Name, ExternalID: id, Status: status, At: at, Reason: reason}
 		if err := l.t.cfg.Sink.Report(ctx, r); err != nil {
 			l.logger().Warn("whatsapp receipt not stored; it will be redelivered", "id", id, "err", err)
+			l.post(action{kind: actReconnect})
 			return false
+		}
+		if l.t.isRecent(id) {
+			l.t.replayReport(r)
 		}
 	}
 	return true
+}
+
+// A receipt can arrive before Send returned the message's id and the
+// sender recorded it, and the Sink drops a report for an id it does not
+// know. Reports for sends of the last recentFor are therefore repeated
+// after replayAfter; the Sink only ever moves a status forward, so the
+// repetition is harmless. Variables only so tests can shrink them.
+var (
+	recentFor   = 2 * time.Minute
+	replayAfter = 10 * time.Second
+)
+
+// noteRecent remembers that id is being sent now.
+func (t *Transport) noteRecent(id string) {
+	now := time.Now()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for k, at := range t.recent {
+		if now.Sub(at) >= recentFor {
+			delete(t.recent, k)
+		}
+	}
+	t.recent[id] = now
+}
+
+func (t *Transport) isRecent(id string) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	at, ok := t.recent[id]
+	return ok && time.Since(at) < recentFor
+}
+
+// replayReport reports r again after replayAfter, outside the handler.
+func (t *Transport) replayReport(r bot.DeliveryReport) {
+	t.goTracked(func(ctx context.Context) {
+		if !t.wait(ctx, replayAfter) {
+			return
+		}
+		ctx, cancel := context.WithTimeout(ctx, receiveTimeout)
+		defer cancel()
+		if err := t.cfg.Sink.Report(ctx, r); err != nil {
+			t.log.Debug("whatsapp receipt replay not stored", "id", r.ExternalID, "err", err)
+		}
+	})
 }
 
 // onHistory records recent messages from a history sync, which never get
@@ -395,6 +452,7 @@ func (l *line) onHistory(cli client, e *events.HistorySync) {
 	l.sawPhone(ctx)
 	now := l.t.cfg.Clock.Now()
 	stored, failed := 0, 0
+	heard := map[string]bool{}
 	for _, conv := range e.Data.GetConversations() {
 		chat, err := types.ParseJID(conv.GetID())
 		if err != nil || (chat.Server != types.DefaultUserServer && chat.Server != types.HiddenUserServer) {
@@ -419,6 +477,10 @@ func (l *line) onHistory(cli client, e *events.HistorySync) {
 			if err := l.t.cfg.Sink.Receive(ctx, msg); err != nil {
 				failed++
 				continue
+			}
+			if !heard[msg.From] {
+				heard[msg.From] = true
+				l.noteChat(ctx, msg.From, true) // the debtor wrote before: an existing chat
 			}
 			stored++
 		}

@@ -29,16 +29,17 @@ type line struct {
 	changed     chan struct{} // closed and replaced on every state change
 	rec         numberRecord
 	recLoaded   bool
-	chats       map[string]bool // debtors heard on this line: known chats
+	heard       map[string]bool // debtors who wrote to this number: existing chats
 	connectedAt time.Time
 	dead        bool
 	dlFailures  map[string]int
+	version     string // the WhatsApp Web version of the session's Connect
 
 	lock      bot.Lock
 	lockKey   string
-	lockFresh time.Time
+	lockFresh time.Time // wall time of the last confirmed lease: Redis TTLs are wall time
 
-	sendMu   sync.Mutex // one send at a time per number, for pacing
+	sendSem  chan struct{} // one send at a time per number, for pacing; waits honour ctx
 	lastSend time.Time
 }
 
@@ -50,6 +51,7 @@ const (
 	actRetryAt              // end the session, reconnect at a given time (ban expiry)
 	actStop                 // end the line for good
 	actOutdated             // 405: try a newer version once, else stop
+	actReplaced             // stream replaced: stand by if the lease moved, else stop
 )
 
 type action struct {
@@ -60,7 +62,7 @@ type action struct {
 
 func newLine(t *Transport, jid types.JID) *line {
 	l := &line{t: t, jid: jid, actions: make(chan action, 16), done: make(chan struct{}),
-		changed: make(chan struct{}), chats: map[string]bool{}, dlFailures: map[string]int{}}
+		changed: make(chan struct{}), heard: map[string]bool{}, dlFailures: map[string]int{}, sendSem: make(chan struct{}, 1)}
 	l.state = bot.LinkState{Transport: Name, State: bot.LinkConnecting, Detail: detailConnecting, Since: t.cfg.Clock.Now()}
 	if !jid.IsEmpty() {
 		l.state.Number, _ = phone.FromJID(jid.ToNonAD().String())
@@ -139,7 +141,7 @@ func (l *line) update(change func(*bot.LinkState)) {
 	close(l.changed)
 	l.changed = make(chan struct{})
 	l.mu.Unlock()
-	l.t.cfg.Sink.Link(next)
+	l.t.link(next)
 	if next.State != old.State {
 		level := slog.LevelInfo
 		if !next.Healthy() && next.State != bot.LinkConnecting && next.State != bot.LinkQRNeeded {
@@ -235,13 +237,22 @@ func (l *line) session(ctx context.Context) action {
 			return action{kind: actReconnect}
 		}
 	}
+	if jid.IsEmpty() {
+		// A pairing code and a QR belong to the connection that asked for
+		// them: a new session makes both stale.
+		l.update(func(s *bot.LinkState) { s.QR, s.PairCode = "", "" })
+	}
 	if st := l.linkState().State; st != bot.LinkQRNeeded && st != bot.LinkDisconnected {
 		l.setState(bot.LinkConnecting, detailConnecting, time.Time{})
 	}
 	l.t.refreshVersion(ctx)
 	l.t.versionMu.RLock()
+	version := l.t.waVersion()
 	err = cli.Connect()
 	l.t.versionMu.RUnlock()
+	l.mu.Lock()
+	l.version = version
+	l.mu.Unlock()
 	if err != nil {
 		l.disconnected(err)
 		return action{kind: actReconnect}
@@ -269,10 +280,25 @@ func (l *line) supervise(ctx context.Context, cli client) action {
 			switch a.kind {
 			case actNone:
 			case actOutdated:
-				if l.t.retryOutdated(ctx) {
+				l.mu.Lock()
+				used := l.version
+				l.mu.Unlock()
+				if l.t.retryOutdated(ctx, used) {
 					return action{kind: actReconnect}
 				}
 				l.stop(bot.LinkClientOutdated, detailOutdated)
+				return action{kind: actStop}
+			case actReplaced:
+				// With a coordinator, a replaced stream is usually the hand-over
+				// to the instance that took the lease: stand by to take it back
+				// if that instance stops. Only a replacement while this
+				// instance still holds the lease is a client outside the
+				// coordination, which must not be fought.
+				if l.t.cfg.Coord != nil && !l.holdsLease(ctx) {
+					l.setState(bot.LinkStandby, detailLeaseLost, time.Time{})
+					return action{kind: actReconnect}
+				}
+				l.stop(bot.LinkStreamReplaced, detailReplaced)
 				return action{kind: actStop}
 			default:
 				return a
@@ -330,14 +356,56 @@ func (l *line) acquire(ctx context.Context) (bool, error) {
 		return false, err
 	}
 	l.mu.Lock()
-	l.lock, l.lockKey, l.lockFresh = lk, key, l.t.cfg.Clock.Now()
+	l.lock, l.lockKey, l.lockFresh = lk, key, time.Now()
 	l.mu.Unlock()
 	return true, nil
 }
 
+// leaseSafe is how long after its last confirmation the lease is still
+// trusted: two ticks short of its TTL, so the session is closed before
+// another instance can take the number and both connect.
+func leaseSafe() time.Duration {
+	return max(leaseTTL-2*tickEvery, leaseTTL/2)
+}
+
+// leaseHeld reports whether this line may use the number's connection now
+// (send, or keep the session): the lease was confirmed recently enough and
+// is the number's own, not the pairing one. Without a coordinator it is
+// always true.
+func (l *line) leaseHeld() bool {
+	if l.t.cfg.Coord == nil {
+		return true
+	}
+	want := l.leaseKey()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.lock != nil && l.lockKey == want && time.Since(l.lockFresh) < leaseSafe()
+}
+
+// holdsLease asks the coordinator whether the number's lease is still ours.
+func (l *line) holdsLease(ctx context.Context) bool {
+	l.mu.Lock()
+	lk, key := l.lock, l.lockKey
+	l.mu.Unlock()
+	if lk == nil || key != l.leaseKey() {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := lk.Refresh(ctx, leaseTTL); err != nil {
+		return false
+	}
+	l.mu.Lock()
+	l.lockFresh = time.Now()
+	l.mu.Unlock()
+	return true
+}
+
 // refreshLease extends the lease, moving it to the number's key once a
-// pairing completes. A coordinator that does not answer is tolerated for
-// one TTL; a lease another instance took is not.
+// pairing completes. A coordinator that does not answer is tolerated only
+// while the lease is surely still ours (leaseSafe); a lease another
+// instance took, or a number another instance already holds, ends the
+// session.
 func (l *line) refreshLease(ctx context.Context) bool {
 	coord := l.t.cfg.Coord
 	if coord == nil {
@@ -350,16 +418,22 @@ func (l *line) refreshLease(ctx context.Context) bool {
 		return false
 	}
 	if want := l.leaseKey(); want != key {
-		if nl, err := coord.TryLock(ctx, want, leaseTTL); err == nil {
+		nl, err := coord.TryLock(ctx, want, leaseTTL)
+		switch {
+		case err == nil:
 			_ = lk.Release(ctx)
 			l.mu.Lock()
-			l.lock, l.lockKey, l.lockFresh = nl, want, l.t.cfg.Clock.Now()
+			l.lock, l.lockKey, l.lockFresh = nl, want, time.Now()
 			l.mu.Unlock()
 			return true
+		case errors.Is(err, bot.ErrLockHeld):
+			// The number just paired is already served elsewhere.
+			return false
 		}
+		// The coordinator did not answer: keep the pairing lease for now.
 	}
 	err := lk.Refresh(ctx, leaseTTL)
-	now := l.t.cfg.Clock.Now()
+	now := time.Now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	switch {
@@ -369,7 +443,7 @@ func (l *line) refreshLease(ctx context.Context) bool {
 	case errors.Is(err, bot.ErrLockHeld):
 		return false
 	default:
-		return now.Sub(l.lockFresh) < leaseTTL
+		return now.Sub(l.lockFresh) < leaseSafe()
 	}
 }
 

@@ -22,12 +22,14 @@ func retryable(err error) bool {
 	return errors.As(err, &r)
 }
 
-// knownChat makes the debtor an existing chat of the harness's number.
+// knownChat makes the debtor an existing chat of the harness's number: a
+// route, and the LID mapping whatsmeow keeps for every chat.
 func (h *harness) knownChat(t *testing.T, e164 string) {
 	t.Helper()
 	if err := h.tr.cfg.Routes.SetRoute(context.Background(), e164, ownJID.ToNonAD().String()); err != nil {
 		t.Fatal(err)
 	}
+	h.cli.lids[types.NewJID("9"+e164[1:], types.HiddenUserServer)] = types.NewJID(e164[1:], types.DefaultUserServer)
 }
 
 func TestSendTextWithButtonsAndReceipt(t *testing.T) {
@@ -106,6 +108,12 @@ func TestDailyCapAndWarmup(t *testing.T) {
 	_, err := h.tr.Send(context.Background(), reminder)
 	if !errors.Is(err, ErrDailyCap) || !retryable(err) || !strings.Contains(err.Error(), "warm-up day 1 of 5") {
 		t.Fatalf("third reminder on day one: %v", err)
+	}
+	// Not a failure: the sender keeps it until tomorrow (local midnight).
+	var deferred *bot.DeferredError
+	y, m, d := h.clock.Now().In(h.tr.cfg.Location).Date()
+	if !errors.As(err, &deferred) || !deferred.Until.Equal(time.Date(y, m, d+1, 0, 0, 0, 0, h.tr.cfg.Location)) {
+		t.Fatalf("the capped reminder is not deferred to tomorrow: %#v", err)
 	}
 	if _, err := h.tr.Send(context.Background(), bot.OutboundMessage{To: debtor, Text: "Resposta"}); err != nil {
 		t.Fatalf("replies are never capped: %v", err)

@@ -25,17 +25,25 @@ func (t *Transport) delays(text string) (gap, typing time.Duration) {
 
 // pace waits out the rest of the gap since the number's last send, then
 // shows "typing…" for the typing time. The typing counts towards the gap,
-// so the time between two sends is at least the gap.
+// so the time between two sends is at least the gap. Pacing that would not
+// leave messageTimeout of ctx's budget for the send is refused (ErrPaced)
+// before anything is shown: the outbox tries again later.
 func (l *line) pace(ctx context.Context, cli client, jid types.JID, text string) error {
 	gap, typing := l.t.delays(text)
 	l.mu.Lock()
 	last := l.lastSend
 	l.mu.Unlock()
+	var wait time.Duration
 	if !last.IsZero() {
-		if wait := last.Add(gap).Sub(l.t.cfg.Clock.Now()) - typing; wait > 0 {
-			if err := l.t.sleep(ctx, wait); err != nil {
-				return err
-			}
+		wait = max(last.Add(gap).Sub(l.t.cfg.Clock.Now())-typing, 0)
+	}
+	if dl, ok := ctx.Deadline(); ok && wait+typing+messageTimeout > time.Until(dl) {
+		return bot.Deferred(fmt.Errorf("%w: next slot in %s", ErrPaced, (wait+typing).Round(time.Second)),
+			l.t.cfg.Clock.Now().Add(wait))
+	}
+	if wait > 0 {
+		if err := l.t.sleep(ctx, wait); err != nil {
+			return err
 		}
 	}
 	if typing <= 0 {
@@ -87,7 +95,7 @@ func (l *line) sentToday(now time.Time) int {
 }
 
 // checkCap refuses a proactive send beyond today's limit, as retryable:
-// tomorrow it fits. The caller holds sendMu, so the count cannot race.
+// tomorrow it fits. The caller holds sendSem, so the count cannot race.
 func (l *line) checkCap(now time.Time) error {
 	l.mu.Lock()
 	age := civilDays(l.rec.LinkedAt, now, l.t.cfg.Location)
@@ -101,7 +109,10 @@ func (l *line) checkCap(now time.Time) error {
 		if limit < l.t.cfg.Pacing.DailyCap {
 			reason = fmt.Sprintf("warm-up day %d of %d", age+1, l.t.cfg.Pacing.WarmupDays)
 		}
-		return bot.Retryable(fmt.Errorf("%w: %d of %d today (%s); sending resumes tomorrow", ErrDailyCap, n, limit, reason))
+		// Deferred to tomorrow; the sender moves it into the contact window.
+		y, m, d := now.In(l.t.cfg.Location).Date()
+		tomorrow := time.Date(y, m, d+1, 0, 0, 0, 0, l.t.cfg.Location)
+		return bot.Deferred(fmt.Errorf("%w: %d of %d today (%s); sending resumes tomorrow", ErrDailyCap, n, limit, reason), tomorrow)
 	}
 	return nil
 }

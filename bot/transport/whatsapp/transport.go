@@ -58,6 +58,7 @@ type Transport struct {
 	after        func(d time.Duration) <-chan time.Time
 	jitter       func() float64
 	fetchVersion func(ctx context.Context) (changed bool, err error)
+	waVersion    func() string
 
 	mu      sync.Mutex
 	lines   []*line
@@ -67,11 +68,19 @@ type Transport struct {
 	termMu  sync.Mutex
 	lookups map[string]waLookup // IsOnWhatsApp answers by E.164
 	jids    map[string]types.JID
+	pending map[types.JID]bool   // devices seen while a pairing session was live
+	sent    map[string]sentPart  // recent sends by outbox id and part, for idempotency
+	recent  map[string]time.Time // ids of recent sends, for receipts that beat Send's return
 
-	versionMu    sync.RWMutex // write-held while the global WA version changes
-	versionOK    bool
-	versionTried time.Time
-	outdatedOnce bool
+	// linkMu orders Sink.Link calls before Close: once closed, nothing is
+	// reported (the composition root closes the Sink right after).
+	linkMu sync.RWMutex
+	closed bool
+
+	versionMu     sync.RWMutex // write-held while the global WA version changes
+	versionOK     bool
+	versionTried  time.Time
+	outdatedTried map[string]bool // versions a 405 already triggered a fetch for
 }
 
 type waLookup struct {
@@ -101,11 +110,13 @@ func New(ctx context.Context, cfg Config) (*Transport, error) {
 
 func newTransport(cfg Config, devs devices) *Transport {
 	t := &Transport{cfg: cfg, log: cfg.Logger.With("transport", Name), devs: devs, numbers: numberStore{db: cfg.DB},
-		lookups: map[string]waLookup{}, jids: map[string]types.JID{}}
+		lookups: map[string]waLookup{}, jids: map[string]types.JID{}, pending: map[types.JID]bool{},
+		sent: map[string]sentPart{}, recent: map[string]time.Time{}, outdatedTried: map[string]bool{}}
 	t.sleep = sleepCtx
 	t.after = time.After
 	t.jitter = rand.Float64
 	t.fetchVersion = latestVersion
+	t.waVersion = func() string { return wastore.GetWAVersion().String() }
 	t.ctx, t.cancel = context.WithCancel(context.Background())
 	return t
 }
@@ -132,11 +143,45 @@ func (t *Transport) Start(ctx context.Context) {
 }
 
 // Close stops every line, disconnects and releases the leases. It does not
-// close the shared database.
+// close the shared database. After Close the Sink hears no more link
+// changes, so the composition root may close it.
 func (t *Transport) Close() error {
+	// Cancelled under mu: startLine and goTracked check the context and
+	// join the wait group under mu, so nothing joins after Wait began.
+	t.mu.Lock()
 	t.cancel()
+	t.mu.Unlock()
 	t.wg.Wait()
+	t.linkMu.Lock()
+	t.closed = true
+	t.linkMu.Unlock()
 	return nil
+}
+
+// link tells the Sink about a link change unless the transport is closed.
+func (t *Transport) link(st bot.LinkState) {
+	t.linkMu.RLock()
+	defer t.linkMu.RUnlock()
+	if !t.closed {
+		t.cfg.Sink.Link(st)
+	}
+}
+
+// goTracked runs fn in a goroutine that Close waits for, with the
+// transport's context; after Close it does not run at all.
+func (t *Transport) goTracked(fn func(ctx context.Context)) {
+	t.mu.Lock()
+	ctx := t.ctx
+	if ctx.Err() != nil {
+		t.mu.Unlock()
+		return
+	}
+	t.wg.Add(1)
+	t.mu.Unlock()
+	go func() {
+		defer t.wg.Done()
+		fn(ctx)
+	}()
 }
 
 // discover starts a line for every stored device that has none, so numbers
@@ -150,8 +195,18 @@ func (t *Transport) discover(ctx context.Context, first bool) {
 		}
 		return
 	}
+	pairingLive := t.pairingLive()
 	for _, jid := range jids {
-		if !t.hasLine(jid) {
+		switch {
+		case t.hasLine(jid):
+			t.setPending(jid, false)
+		case pairingLive && t.setPending(jid, true):
+			// A device that appears while this instance is pairing may be
+			// the one being paired (whatsmeow saves it just before
+			// PairSuccess names it): the pairing line gets one round to
+			// adopt it before it gets a line of its own.
+		default:
+			t.setPending(jid, false)
 			t.startLine(jid)
 		}
 	}
@@ -166,17 +221,44 @@ func (t *Transport) StartPairing() { t.ensurePairing() }
 
 // hasLine reports whether a line (running or stopped) exists for the
 // device jid. A stopped line is not restarted: a replaced stream must not
-// be fought by rediscovering its device. While a pairing session is
-// connected it answers true, since the device it is about to adopt may
-// already be in the store.
+// be fought by rediscovering its device.
 func (t *Transport) hasLine(jid types.JID) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	for _, l := range t.lines {
 		l.mu.Lock()
-		same, pairingLive := l.jid == jid, l.jid.IsEmpty() && l.cli != nil
+		same := l.jid == jid
 		l.mu.Unlock()
-		if same || pairingLive {
+		if same {
+			return true
+		}
+	}
+	return false
+}
+
+// setPending marks or clears jid as seen during pairing; marking reports
+// whether it was not marked before.
+func (t *Transport) setPending(jid types.JID, mark bool) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	was := t.pending[jid]
+	if mark {
+		t.pending[jid] = true
+	} else {
+		delete(t.pending, jid)
+	}
+	return !was
+}
+
+// pairingLive reports whether a pairing session is connected.
+func (t *Transport) pairingLive() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, l := range t.lines {
+		l.mu.Lock()
+		live := l.jid.IsEmpty() && l.cli != nil
+		l.mu.Unlock()
+		if live {
 			return true
 		}
 	}
@@ -195,7 +277,7 @@ func (t *Transport) startLine(jid types.JID) *line {
 	ctx := t.ctx
 	t.wg.Add(1)
 	t.mu.Unlock()
-	t.cfg.Sink.Link(l.linkState())
+	t.link(l.linkState())
 	go func() {
 		defer t.wg.Done()
 		l.run(ctx)
@@ -304,15 +386,20 @@ func (t *Transport) refreshVersion(ctx context.Context) {
 	t.versionOK = true
 }
 
-// retryOutdated handles a 405: one forced version refresh per process; it
-// reports whether a newer version was installed and a reconnect is worth it.
-func (t *Transport) retryOutdated(ctx context.Context) bool {
+// retryOutdated handles a 405 for a session that connected with version
+// used. If another line already installed a newer version since, a
+// reconnect is worth it at once; otherwise one forced refresh per version
+// (never a loop) decides.
+func (t *Transport) retryOutdated(ctx context.Context, used string) bool {
 	t.versionMu.Lock()
 	defer t.versionMu.Unlock()
-	if t.outdatedOnce {
+	if t.waVersion() != used {
+		return true
+	}
+	if t.outdatedTried[used] {
 		return false
 	}
-	t.outdatedOnce = true
+	t.outdatedTried[used] = true
 	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	changed, err := t.fetchVersion(cctx)
