@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -42,6 +43,7 @@ type fakeClient struct {
 	lids       map[types.JID]types.JID // LID → PN
 	puts       [][2]types.JID
 	download   func() ([]byte, error)
+	everyone   bool // every number is on WhatsApp (scenario runs)
 	pairCodes  []string
 }
 
@@ -156,6 +158,9 @@ func (c *fakeClient) IsOnWhatsApp(_ context.Context, phones []string) ([]types.I
 	var out []types.IsOnWhatsAppResponse
 	for _, p := range phones {
 		j, ok := c.registered[p]
+		if !ok && c.everyone {
+			j, ok = types.NewJID(strings.TrimPrefix(p, "+"), types.DefaultUserServer), true
+		}
 		out = append(out, types.IsOnWhatsAppResponse{Query: p, JID: j, IsIn: ok})
 	}
 	return out, nil
