@@ -15,9 +15,10 @@ import (
 // only who writes and for whom — no amount, no invoice (LGPD) — and the
 // reminder itself once the person confirms.
 
-// EventReminder reaches a conversation when reminders are due. Input.Text
-// carries the items as JSON (EncodeReminder) and Input.Invoice the first
-// item's invoice, so the engine's transcript entry can name it.
+// EventReminder reaches a conversation when reminders are due.
+// Input.Reminder carries the items (or, when nil, Input.Text as JSON:
+// EncodeReminder) and Input.Invoice the first item's invoice, so the
+// engine's transcript entry can name it.
 const EventReminder = "reminder"
 
 // Kinds of reminder items.
@@ -87,8 +88,12 @@ func reminder(state string, mem Memory, in Input, env Env) Result {
 	if reminderStopped(state, mem, env) {
 		return Result{State: state, Memory: mem}
 	}
+	items := in.Reminder
+	if items == nil {
+		items = DecodeReminder(in.Text)
+	}
 	var steps, escalations []ReminderItem
-	for _, it := range DecodeReminder(in.Text) {
+	for _, it := range items {
 		if _, open := reminderInvoice(env, it.InvoiceID); !open {
 			continue // paid or cancelled since it was planned
 		}

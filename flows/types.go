@@ -47,6 +47,9 @@ type Input struct {
 	Media   *bot.Media
 	Event   string
 	Invoice *bot.Invoice // the invoice an event is about
+	// Reminder is an EventReminder's items; when nil they are read from
+	// Text (EncodeReminder), as a reminder left pending in memory is.
+	Reminder []ReminderItem
 }
 
 // option returns the menu option the input selects: the classifier's

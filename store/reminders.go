@@ -6,10 +6,8 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 
-	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
 
 	"github.com/quitabot/quita/bot"
@@ -18,73 +16,53 @@ import (
 	"github.com/quitabot/quita/bot/transcript"
 )
 
-// passConn runs the statements of bot/reminders' persistence, thousands a
-// pass, without gorm's reflection.
+// passConn runs the statements of bot/reminders' persistence on SQLite,
+// thousands a pass, without gorm's reflection (PostgreSQL: reminders_pg.go).
 type passConn struct {
-	ctx     context.Context
-	pool    gorm.ConnPool
-	dialect Dialect
-	stmts   map[string]*sql.Stmt // SQLite writes: each shape parsed once per transaction, which closes them
+	ctx   context.Context
+	pool  gorm.ConnPool
+	stmts map[string]*sql.Stmt // writes: each shape parsed once per transaction, which closes them
 }
 
-// read runs fn's queries, on PostgreSQL with plans pinned (steer): stats lag
-// a growing book — a new install imports a million invoices, then its first
-// pass creates as many conversations and log rows — and planned from stale
-// numbers, pages sorted every invoice after the cursor, lookups scanned
-// whole tables, and the pass went quadratic.
-func (s *Store) read(ctx context.Context, walk bool, fn func(c *passConn) error) error {
-	c := &passConn{ctx: ctx, pool: s.Gorm.Statement.ConnPool, dialect: s.Dialect}
-	if s.Dialect != Postgres {
-		return fn(c)
-	}
-	tx, err := s.DB.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	c.pool = tx
-	if err := c.steer(walk); err != nil {
-		return err
-	}
-	return fn(c)
+// rowScanner is a row of *sql.Rows or pgx.Rows.
+type rowScanner interface{ Scan(dest ...any) error }
+
+// readQuery is one statement of a read: "?" parameters (args), then
+// "IN (?…)" standing for ids — chunked on SQLite (parameters per statement
+// are capped), one array on PostgreSQL. A query with "(?…)" and no ids
+// is not run.
+type readQuery struct {
+	sql  string
+	args []any
+	ids  []string
+	scan func(rowScanner) error
+	// pg and pgArgs, when set, replace sql, args and ids on PostgreSQL.
+	pg     string
+	pgArgs []any
 }
 
-func (s *Store) each(ctx context.Context, q string, ids, pre []string, scan func(*sql.Rows) error) error {
-	return s.read(ctx, false, func(c *passConn) error { return c.each(q, ids, pre, scan) })
-}
+const idList = "IN (?…)"
 
-// steer rules out sequential scans for the rest of a PostgreSQL
-// transaction (see read), and for a walk bitmap scans too: lookups by key
-// stay bitmap-friendly, a keyset walk must follow the index to its limit.
-func (c *passConn) steer(walk bool) error {
-	if c.dialect != Postgres {
-		return nil
+// reads runs qs in order; on PostgreSQL in one round trip with plans
+// steered (see pgSteer), walk for a keyset walk.
+func (s *Store) reads(ctx context.Context, walk bool, qs ...readQuery) error {
+	if s.Dialect == Postgres {
+		return s.pgReads(ctx, walk, qs)
 	}
-	_, err := c.exec("SELECT set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', ?, true)",
-		map[bool]string{true: "off", false: "on"}[walk])
-	return err
-}
-
-// prepare turns "?" into "$n" for PostgreSQL and asks pgx to plan this execution, not reuse a cached plan.
-func (c *passConn) prepare(q string, args []any) (string, []any) {
-	if c.dialect != Postgres {
-		return q, args
+	c := &passConn{ctx: ctx, pool: s.Gorm.Statement.ConnPool}
+	for _, q := range qs {
+		if err := c.each(q); err != nil {
+			return err
+		}
 	}
-	parts := strings.Split(q, "?")
-	var b strings.Builder
-	for i, p := range parts[:len(parts)-1] {
-		b.WriteString(p + "$" + strconv.Itoa(i+1))
-	}
-	return b.String() + parts[len(parts)-1], append([]any{pgx.QueryExecModeExec}, args...)
+	return nil
 }
 
 func (c *passConn) query(q string, args ...any) (*sql.Rows, error) {
-	q, args = c.prepare(q, args)
 	return c.pool.QueryContext(c.ctx, q, args...)
 }
 
 func (c *passConn) exec(q string, args ...any) (n int64, err error) {
-	q, args = c.prepare(q, args)
 	if c.stmts != nil && c.stmts[q] == nil {
 		if c.stmts[q], err = c.pool.PrepareContext(c.ctx, q); err != nil {
 			return 0, err
@@ -102,19 +80,27 @@ func (c *passConn) exec(q string, args ...any) (n int64, err error) {
 	return n, err
 }
 
-// each runs q once per chunk of ids (parameters per statement are capped),
-// "(?…)" standing for the chunk after pre's values, and scans every row.
-func (c *passConn) each(q string, ids, pre []string, scan func(*sql.Rows) error) error {
+// each runs q once per chunk of its ids (once if it has no list) and
+// scans every row.
+func (c *passConn) each(q readQuery) error {
+	if !strings.Contains(q.sql, idList) {
+		rows, err := c.query(q.sql, q.args...)
+		if err == nil {
+			err = scanAll(rows, q.scan)
+		}
+		return err
+	}
+	ids := q.ids
 	for len(ids) > 0 {
 		part := ids[:min(len(ids), 500)]
 		ids = ids[len(part):]
-		var args []any
-		for _, v := range append(append([]string{}, pre...), part...) {
+		args := append(make([]any, 0, len(q.args)+len(part)), q.args...)
+		for _, v := range part {
 			args = append(args, v)
 		}
-		rows, err := c.query(strings.Replace(q, "(?…)", "("+repeat("?", len(part))+")", 1), args...)
+		rows, err := c.query(strings.Replace(q.sql, idList, "IN ("+repeat("?", len(part))+")", 1), args...)
 		if err == nil {
-			err = scanAll(rows, scan)
+			err = scanAll(rows, q.scan)
 		}
 		if err != nil {
 			return err
@@ -123,7 +109,7 @@ func (c *passConn) each(q string, ids, pre []string, scan func(*sql.Rows) error)
 	return nil
 }
 
-func scanAll(rows *sql.Rows, scan func(*sql.Rows) error) (err error) {
+func scanAll(rows *sql.Rows, scan func(rowScanner) error) (err error) {
 	defer rows.Close()
 	for err == nil && rows.Next() {
 		err = scan(rows)
@@ -141,60 +127,53 @@ func (s *Store) SerialWrites() bool { return s.Dialect == SQLite }
 // customer up to the cursor on each page).
 func (s *Store) ReminderCandidates(ctx context.Context, q reminders.CandidateQuery) ([]reminders.Candidate, error) {
 	var out []reminders.Candidate
-	err := s.read(ctx, true, func(c *passConn) error {
-		var ids, customerIDs []string
-		customers, cols := map[string]bot.Customer{}, map[string]bot.Collection{}
-		rows, err := c.query(`SELECT id, customer_id, amount_cents, currency, due_date, description, payment_link,
-		pix_copy_paste, boleto_line, pdf_url FROM invoices i WHERE status = ? AND (customer_id, id) > (?, ?)
+	var ids, customerIDs []string
+	err := s.reads(ctx, true, readQuery{sql: `SELECT id, customer_id, amount_cents, currency, due_date, description,
+		payment_link, pix_copy_paste, boleto_line, pdf_url FROM invoices i WHERE status = ? AND (customer_id, id) > (?, ?)
 		AND (due_date BETWEEN ? AND ? OR EXISTS (SELECT 1 FROM collections col WHERE col.invoice_id = i.id
 		AND col.status IN (?, ?, ?, ?) AND col.until >= ?)) ORDER BY customer_id, id LIMIT ?`,
-			string(bot.InvoiceOpen), q.AfterCustomer, q.AfterInvoice, q.DueFrom, q.DueTo, string(bot.CollectionPlan),
-			string(bot.CollectionExtended), string(bot.CollectionPromised), string(bot.CollectionClaimed), q.UntilFrom, q.Limit)
-		if err == nil {
-			err = scanAll(rows, func(rows *sql.Rows) error {
-				inv := bot.Invoice{Status: bot.InvoiceOpen}
-				err := rows.Scan(&inv.ID, &inv.CustomerID, &inv.AmountCents, &inv.Currency, &inv.DueDate, &inv.Description,
-					&inv.Payment.Link, &inv.Payment.PixCopyPaste, &inv.Payment.BoletoLine, &inv.PDFURL)
-				if len(customerIDs) == 0 || customerIDs[len(customerIDs)-1] != inv.CustomerID {
-					customerIDs = append(customerIDs, inv.CustomerID)
-				}
-				ids, out = append(ids, inv.ID), append(out, reminders.Candidate{Invoice: inv})
-				return err
-			})
-		}
-		if err == nil {
-			err = c.each("SELECT id, external_id, name, phone, email, document, locale, tags FROM customers WHERE id IN (?…)",
-				customerIDs, nil, func(rows *sql.Rows) error {
-					var r customerRow
-					err := rows.Scan(&r.ID, &r.ExternalID, &r.Name, &r.Phone, &r.Email, &r.Document, &r.Locale, &r.Tags)
-					customers[r.ID] = r.toDomain()
-					return err
-				})
-		}
-		if err == nil {
-			err = c.each("SELECT invoice_id, status, until, detail FROM collections WHERE invoice_id IN (?…)", ids, nil,
-				func(rows *sql.Rows) error {
-					var col bot.Collection
-					var detail string
-					err := rows.Scan(&col.InvoiceID, &col.Status, &col.Until, &detail)
-					col.Detail = []byte(detail)
-					cols[col.InvoiceID] = col
-					return err
-				})
-		}
-		for i, o := range out {
-			out[i].Customer, out[i].Collection = customers[o.Invoice.CustomerID], cols[o.Invoice.ID]
-		}
-		return err
-	})
+		args: []any{string(bot.InvoiceOpen), q.AfterCustomer, q.AfterInvoice, q.DueFrom, q.DueTo, string(bot.CollectionPlan),
+			string(bot.CollectionExtended), string(bot.CollectionPromised), string(bot.CollectionClaimed), q.UntilFrom, q.Limit},
+		scan: func(rows rowScanner) error {
+			inv := bot.Invoice{Status: bot.InvoiceOpen}
+			err := rows.Scan(&inv.ID, &inv.CustomerID, &inv.AmountCents, &inv.Currency, &inv.DueDate, &inv.Description,
+				&inv.Payment.Link, &inv.Payment.PixCopyPaste, &inv.Payment.BoletoLine, &inv.PDFURL)
+			if len(customerIDs) == 0 || customerIDs[len(customerIDs)-1] != inv.CustomerID {
+				customerIDs = append(customerIDs, inv.CustomerID)
+			}
+			ids, out = append(ids, inv.ID), append(out, reminders.Candidate{Invoice: inv})
+			return err
+		}})
+	if err != nil || len(out) == 0 {
+		return wrapped(out, err, "reminder candidates")
+	}
+	customers, cols := make(map[string]bot.Customer, len(customerIDs)), map[string]bot.Collection{}
+	err = s.reads(ctx, false, readQuery{sql: "SELECT id, external_id, name, phone, email, document, locale, tags FROM customers WHERE id " + idList,
+		ids: customerIDs, scan: func(rows rowScanner) error {
+			var r customerRow
+			err := rows.Scan(&r.ID, &r.ExternalID, &r.Name, &r.Phone, &r.Email, &r.Document, &r.Locale, &r.Tags)
+			customers[r.ID] = r.toDomain()
+			return err
+		}}, readQuery{sql: "SELECT invoice_id, status, until, detail FROM collections WHERE invoice_id " + idList, ids: ids,
+		scan: func(rows rowScanner) error {
+			var col bot.Collection
+			var detail string
+			err := rows.Scan(&col.InvoiceID, &col.Status, &col.Until, &detail)
+			col.Detail = []byte(detail)
+			cols[col.InvoiceID] = col
+			return err
+		}})
+	for i, o := range out {
+		out[i].Customer, out[i].Collection = customers[o.Invoice.CustomerID], cols[o.Invoice.ID]
+	}
 	return wrapped(out, err, "reminder candidates")
 }
 
 // ReminderLog returns the reminder log of the given invoices.
 func (s *Store) ReminderLog(ctx context.Context, invoiceIDs []string) (map[string]map[string]reminders.Logged, error) {
 	out := map[string]map[string]reminders.Logged{}
-	err := s.each(ctx, "SELECT invoice_id, step_key, kind, sent_on FROM reminder_log WHERE invoice_id IN (?…)", invoiceIDs, nil,
-		func(rows *sql.Rows) error {
+	err := s.reads(ctx, false, readQuery{sql: "SELECT invoice_id, step_key, kind, sent_on FROM reminder_log WHERE invoice_id " + idList,
+		ids: invoiceIDs, scan: func(rows rowScanner) error {
 			var id, key, kind, on string
 			err := rows.Scan(&id, &key, &kind, &on)
 			if out[id] == nil {
@@ -203,7 +182,7 @@ func (s *Store) ReminderLog(ctx context.Context, invoiceIDs []string) (map[strin
 			day, _ := policy.ParseDate(on)
 			out[id][key] = reminders.Logged{Kind: kind, Day: day}
 			return err
-		})
+		}})
 	return wrapped(out, err, "reminder log")
 }
 
@@ -212,9 +191,9 @@ func (s *Store) ReminderLog(ctx context.Context, invoiceIDs []string) (map[strin
 func (s *Store) ReminderCounts(ctx context.Context, customerIDs []string, today policy.Date) (map[string]reminders.Counts, error) {
 	out := map[string]reminders.Counts{}
 	day := today.String()
-	err := s.each(ctx, `SELECT customer_id, sent_on, COUNT(DISTINCT outbox_id) FROM reminder_log WHERE sent_on >= ?
-		AND sent_on <= ? AND outbox_id <> '' AND customer_id IN (?…) GROUP BY customer_id, sent_on`,
-		customerIDs, []string{today.AddDays(-6).String(), day}, func(rows *sql.Rows) error {
+	err := s.reads(ctx, false, readQuery{sql: `SELECT customer_id, sent_on, COUNT(DISTINCT outbox_id) FROM reminder_log
+		WHERE sent_on >= ? AND sent_on <= ? AND outbox_id <> '' AND customer_id ` + idList + ` GROUP BY customer_id, sent_on`,
+		args: []any{today.AddDays(-6).String(), day}, ids: customerIDs, scan: func(rows rowScanner) error {
 			var id, on string
 			var n int
 			err := rows.Scan(&id, &on, &n)
@@ -224,7 +203,7 @@ func (s *Store) ReminderCounts(ctx context.Context, customerIDs []string, today 
 			}
 			out[id] = c
 			return err
-		})
+		}})
 	return wrapped(out, err, "reminder counts")
 }
 
@@ -232,15 +211,30 @@ func (s *Store) ReminderCounts(ctx context.Context, customerIDs []string, today 
 // transports, which lets the lookup use the unique (transport, phone) index.
 func (s *Store) ConversationsByPhones(ctx context.Context, transports, phones []string) ([]bot.Conversation, error) {
 	var out []bot.Conversation
-	err := s.each(ctx, `SELECT id, customer_id, phone, transport, status, state, memory, agent, locale, version, created_at,
-		updated_at FROM conversations WHERE transport IN (`+repeat("?", len(transports))+`) AND phone IN (?…)`,
-		phones, transports, func(rows *sql.Rows) error {
+	phones = slices.Compact(slices.Sorted(slices.Values(phones)))
+	targs := make([]any, len(transports))
+	for i, t := range transports {
+		targs[i] = t
+	}
+	const cols = "id, customer_id, phone, transport, status, state, memory, agent, locale, version, created_at, updated_at"
+	err := s.reads(ctx, false, readQuery{sql: "SELECT " + cols + " FROM conversations WHERE transport IN (" +
+		repeat("?", len(transports)) + ") AND phone " + idList, args: targs, ids: phones,
+		// PostgreSQL: one probe of the index per number, whatever the
+		// statistics say. A first pass creates the conversations it then
+		// looks up; planned from numbers that still call the table tiny,
+		// "phone = ANY(…)" became a filter over every conversation on the
+		// transport — each batch read all of them, and a pass went quadratic.
+		// The OFFSET 0 keeps the subquery from being flattened into a join.
+		pg: "SELECT c.* FROM unnest(CAST(? AS text[])) AS p (phone), LATERAL (SELECT " + cols +
+			" FROM conversations WHERE transport = ANY(CAST(? AS text[])) AND phone = p.phone OFFSET 0) AS c",
+		pgArgs: []any{phones, transports},
+		scan: func(rows rowScanner) error {
 			var r conversationRow
 			err := rows.Scan(&r.ID, &r.CustomerID, &r.Phone, &r.Transport, &r.Status, &r.State, &r.Memory, &r.Agent,
 				&r.Locale, &r.Version, &r.CreatedAt, &r.UpdatedAt)
 			out = append(out, r.toDomain())
 			return err
-		})
+		}})
 	return wrapped(out, err, "conversations by phones")
 }
 
@@ -249,14 +243,13 @@ func (s *Store) ConversationsByPhones(ctx context.Context, transports, phones []
 // conversation changed since it was loaded), reminders.ErrAlreadyDone (a mark
 // exists: another pass did it) or reminders.ErrStale (see precheck).
 func (s *Store) CommitReminderTurns(ctx context.Context, turns []reminders.MarkedTurn) error {
+	if s.Dialect == Postgres {
+		_, err := wrapped(0, s.commitPostgres(ctx, turns), "commit reminder turns")
+		return err
+	}
 	_, err := wrapped(0, s.Gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		c := &passConn{ctx: ctx, pool: tx.Statement.ConnPool, dialect: s.Dialect}
-		if s.Dialect == SQLite { // re-parsing large INSERTs for every chunk took a fifth of a commit
-			c.stmts = map[string]*sql.Stmt{}
-		}
-		if err := c.steer(false); err != nil {
-			return err
-		}
+		// Re-parsing large INSERTs for every chunk took a fifth of a commit.
+		c := &passConn{ctx: ctx, pool: tx.Statement.ConnPool, stmts: map[string]*sql.Stmt{}}
 		heads, err := precheck(c, turns)
 		if err != nil {
 			return err
@@ -347,8 +340,23 @@ func (w *batchWrite) write(c *passConn, tx *gorm.DB) error {
 // precheck refuses (reminders.ErrStale) an invoice paid, cancelled or re-dated since it was
 // planned — the reminder would be untrue — and reads existing conversations' versions and heads.
 func precheck(c *passConn, turns []reminders.MarkedTurn) (map[string]conversationRow, error) {
-	due, heads := map[string]string{}, map[string]conversationRow{}
-	var ids, convIDs []string
+	ids, convIDs, due := turnKeys(turns)
+	heads := map[string]conversationRow{}
+	err := c.each(readQuery{sql: "SELECT id, status, due_date FROM invoices WHERE id " + idList, ids: ids, scan: planned(due)})
+	if err == nil && len(due) > 0 {
+		err = reminders.ErrStale
+	}
+	if err == nil {
+		err = c.each(readQuery{sql: "SELECT id, version, last_seq, last_hash FROM conversations WHERE id " + idList, ids: convIDs,
+			scan: readHead(heads)})
+	}
+	return heads, err
+}
+
+// turnKeys returns the invoices turns log steps of, the existing
+// conversations they update, and each invoice's due date as planned.
+func turnKeys(turns []reminders.MarkedTurn) (ids, convIDs []string, due map[string]string) {
+	due = map[string]string{}
 	for _, mt := range turns {
 		if !mt.Turn.IsNew {
 			convIDs = append(convIDs, mt.Turn.Conversation.ID)
@@ -357,36 +365,35 @@ func precheck(c *passConn, turns []reminders.MarkedTurn) (map[string]conversatio
 			ids, due[m.InvoiceID] = append(ids, m.InvoiceID), m.DueDate
 		}
 	}
-	err := c.each("SELECT id, status, due_date FROM invoices WHERE id IN (?…)", ids, nil, func(rows *sql.Rows) error {
+	return ids, convIDs, due
+}
+
+// planned scans invoices (id, status, due date), crossing off due those still as planned.
+func planned(due map[string]string) func(rowScanner) error {
+	return func(rows rowScanner) error {
 		var id, st, d string
 		err := rows.Scan(&id, &st, &d)
 		if st == string(bot.InvoiceOpen) && due[id] == d {
-			delete(due, id) // as planned
+			delete(due, id)
 		}
 		return err
-	})
-	if err == nil && len(due) > 0 {
-		err = reminders.ErrStale
 	}
-	if err == nil {
-		err = c.each("SELECT id, version, last_seq, last_hash FROM conversations WHERE id IN (?…)", convIDs, nil, func(rows *sql.Rows) error {
-			var r conversationRow
-			err := rows.Scan(&r.ID, &r.Version, &r.LastSeq, &r.LastHash)
-			heads[r.ID] = r
-			return err
-		})
-	}
-	return heads, err
 }
 
-// insert writes multi-row INSERTs (64 rows on SQLite, where the full chunk's
-// statement is parsed once) and reports a unique violation as unique if set.
-func insert(c *passConn, into string, rows [][]any, unique error) error {
-	per := 64
-	if c.dialect == Postgres && len(rows) > 0 {
-		per = 30000 / len(rows[0]) // PostgreSQL takes at most 65,535 parameters
+// readHead scans conversations (id, version, last seq and hash) into heads.
+func readHead(heads map[string]conversationRow) func(rowScanner) error {
+	return func(rows rowScanner) error {
+		var r conversationRow
+		err := rows.Scan(&r.ID, &r.Version, &r.LastSeq, &r.LastHash)
+		heads[r.ID] = r
+		return err
 	}
-	err := chunked(rows, per, func(n int, args []any) error {
+}
+
+// insert writes multi-row INSERTs, 64 rows each (the full chunk's statement
+// is parsed once), and reports a unique violation as unique if set.
+func insert(c *passConn, into string, rows [][]any, unique error) error {
+	err := chunked(rows, 64, func(n int, args []any) error {
 		_, err := c.exec("INSERT INTO "+into+" VALUES "+repeat("("+repeat("?", len(args)/n)+")", n), args...)
 		return err
 	})
@@ -397,29 +404,19 @@ func insert(c *passConn, into string, rows [][]any, unique error) error {
 }
 
 // updateConversations writes state and heads (rows from add) still at their loaded version, else
-// bot.ErrVersionConflict; PostgreSQL 500 per statement from a VALUES list.
+// bot.ErrVersionConflict.
 func updateConversations(c *passConn, rows [][]any) error {
-	const sqlite = `UPDATE conversations SET customer_id = ?3, status = ?4, state = ?5, memory = ?6, agent = ?7,
-		locale = ?8, updated_at = ?9, last_seq = ?10, last_hash = ?11, version = version + 1 WHERE id = ?1 AND version = ?2`
-	const row = "(CAST(? AS text), CAST(? AS bigint), CAST(? AS text), CAST(? AS text), CAST(? AS text), CAST(? AS text), " +
-		"CAST(? AS text), CAST(? AS text), CAST(? AS timestamptz), CAST(? AS bigint), CAST(? AS text))"
-	var affected int64
-	err := chunked(rows, map[Dialect]int{SQLite: 1, Postgres: 500}[c.dialect], func(n int, args []any) error {
-		q := sqlite
-		if c.dialect == Postgres {
-			q = `UPDATE conversations AS c SET customer_id = v.customer_id, status = v.status, state = v.state, memory = v.memory,
-				agent = v.agent, locale = v.locale, updated_at = v.updated_at, last_seq = v.last_seq, last_hash = v.last_hash,
-				version = c.version + 1 FROM (VALUES ` + repeat(row, n) + `) AS v (id, version, customer_id, status, state,
-				memory, agent, locale, updated_at, last_seq, last_hash) WHERE c.id = v.id AND c.version = v.version`
+	for _, r := range rows {
+		n, err := c.exec(`UPDATE conversations SET customer_id = ?3, status = ?4, state = ?5, memory = ?6, agent = ?7,
+		locale = ?8, updated_at = ?9, last_seq = ?10, last_hash = ?11, version = version + 1 WHERE id = ?1 AND version = ?2`, r...)
+		if err != nil {
+			return err
 		}
-		m, err := c.exec(q, args...)
-		affected += m
-		return err
-	})
-	if err == nil && affected != int64(len(rows)) {
-		err = bot.ErrVersionConflict
+		if n != 1 {
+			return bot.ErrVersionConflict
+		}
 	}
-	return err
+	return nil
 }
 
 // chunked calls fn with the values of up to per rows at a time.

@@ -390,7 +390,7 @@ func reminderInput(work []reminders.Due, invoices []bot.Invoice) (flows.Input, s
 		}
 		items[i], names[i] = it, d.Key+" "+d.InvoiceID
 	}
-	return flows.Input{Event: flows.EventReminder, Text: flows.EncodeReminder(items), Invoice: invoice(work[0].InvoiceID)},
+	return flows.Input{Event: flows.EventReminder, Reminder: items, Invoice: invoice(work[0].InvoiceID)},
 		flows.EventReminder + " " + strings.Join(names, ", ")
 }
 
