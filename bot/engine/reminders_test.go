@@ -3,8 +3,6 @@ package engine_test
 import (
 	"context"
 	"fmt"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -20,46 +18,6 @@ import (
 	"github.com/quitabot/quita/store/coord"
 	"github.com/quitabot/quita/store/storetest"
 )
-
-// scenarioPolicy is the policy runScenario gives the engine; the reminder
-// runner of a scenario must plan with the same one.
-func scenarioPolicy() policy.Policy {
-	pol := policy.Default()
-	pol.Company = policy.Company{Name: "Acme Telecom", ContactPhone: "(11) 4000-1234"}
-	pol.Pix = policy.Pix{Key: "pix@acme.example", MerchantCity: "SAO PAULO"}
-	return pol
-}
-
-// remind is the scenarios' "@remind [+DURATION [xN]]": N times, move the
-// clock by DURATION (if given), run a reminder pass as the production loop
-// or the simulator clock would, and deliver what it queued.
-func (sc *scenario) remind(ctx context.Context, rest string) error {
-	step, times := time.Duration(0), 1
-	if f := strings.Fields(rest); len(f) > 0 {
-		d, err := parseOffset(f[0])
-		if err != nil {
-			return err
-		}
-		step = d
-		if len(f) > 1 {
-			if times, err = strconv.Atoi(strings.TrimPrefix(f[1], "x")); err != nil {
-				return fmt.Errorf("@remind +DURATION xN: %v", err)
-			}
-		}
-	}
-	r, err := reminders.New(reminders.Config{Store: sc.st, Engine: sc.engine, Policy: scenarioPolicy(), Location: saoPaulo})
-	if err != nil {
-		return err
-	}
-	run := reminders.DueRunner(r, sc.clock, sc.sender.RunDue)
-	for i := 0; i < times; i++ {
-		sc.clock.Advance(step)
-		if _, err := run(ctx); err != nil {
-			return err
-		}
-	}
-	return nil
-}
 
 // reminderRig is a rig whose engine has a transport, as Remind needs.
 func reminderRig(t testing.TB, st *store.Store, co bot.Coordinator, start time.Time) (*rig, *reminders.Runner) {
