@@ -123,20 +123,26 @@ func paySendMeans(inv bot.Invoice, method string, env Env, lead ...Part) []Actio
 		first = append(first, say("pay.link", Args{"link": inv.Payment.Link}))
 	}
 	var rest []Action
+	qr := ""
 	codes := []struct{ method, code string }{{payPix, payPixCode(inv, env)}, {payBoleto, inv.Payment.BoletoLine}}
 	for _, c := range codes {
 		if !want(c.method) || c.code == "" {
 			continue
 		}
-		intro := say("pay."+c.method+"_intro", nil)
+		intro := Reply{Parts: []Part{say("pay."+c.method+"_intro", nil)}}
+		if c.method == payPix {
+			// The QR goes with the instructions; the code alone follows,
+			// so a long press still copies exactly the code.
+			intro.PixQR = c.code
+		}
 		if rest == nil {
-			first = append(first, intro)
+			first, qr = append(first, intro.Parts...), intro.PixQR
 		} else {
-			rest = append(rest, reply(intro))
+			rest = append(rest, intro)
 		}
 		rest = append(rest, reply(say("pay.code", Args{"code": c.code})))
 	}
-	return append([]Action{Reply{Parts: first}}, rest...)
+	return append([]Action{Reply{Parts: first, PixQR: qr}}, rest...)
 }
 
 // payAskMethod asks how the debtor prefers to pay, numbering only the means

@@ -16,7 +16,7 @@ const payDeadline = "2026-11-26"
 
 var (
 	payOct = bot.Invoice{ID: "INV-1", Description: "Internet outubro", AmountCents: 10000, DueDate: "2026-10-25",
-		Payment: bot.PaymentMeans{Link: "https://pay.example/INV-1", PixCopyPaste: "PIX-INV-1", BoletoLine: "23790.00000 1"},
+		Payment: bot.PaymentMeans{Link: "https://pay.example/INV-1", PixCopyPaste: "PIX-INV-1", BoletoLine: "23791.23405 90000.000001 01001.234507 4 16100000010000"},
 		PDFURL:  "https://billing.example/INV-1.pdf"}
 	payNov = bot.Invoice{ID: "INV-2", Description: "Internet novembro", AmountCents: 15990, DueDate: "2026-11-25"}
 )
@@ -136,7 +136,7 @@ func TestPayments(t *testing.T) {
 	pay := func(p PayMemory, id string) Memory { return Memory{IdentityConfirmed: true, InvoiceID: id, Pay: p} }
 	one, two := payEnv(payOct), payEnv(payOct, payNov)
 	linkOnly := payEnv(means(payOct, bot.PaymentMeans{Link: "https://pay.example/INV-1"}, ""))
-	linkBoleto := payEnv(means(payOct, bot.PaymentMeans{Link: "https://pay.example/INV-1", BoletoLine: "2379"}, ""))
+	linkBoleto := payEnv(means(payOct, bot.PaymentMeans{Link: "https://pay.example/INV-1", BoletoLine: "23791.23405 90000.000001 01001.234507 4 16100000010000"}, ""))
 	bare := payEnv(payNov)
 	header := []string{"pay.header", "pay.updated"}
 	all := append(slices.Clone(header), "pay.link", "pay.pix_intro", "pay.code", "pay.boleto_intro", "pay.code")
@@ -296,6 +296,12 @@ func TestPaymentArguments(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// The instructions carry the same code as a QR image; the code
+		// message itself carries none.
+		_, intro := find(t, res.Actions, "pay.pix_intro")
+		if intro.PixQR != code.Args["code"] || r.PixQR != "" {
+			t.Fatalf("QR on the instructions %q, on the code %q", intro.PixQR, r.PixQR)
+		}
 		if got.AmountCents != 10296 || got.TxID != "INV1" || got.MerchantName != "Acme Telecom" || got.MerchantCity != "SAO PAULO" || got.Key != "pix@acme.example" {
 			t.Fatalf("code %+v", got.Payload)
 		}
@@ -326,7 +332,7 @@ func TestPaymentArguments(t *testing.T) {
 			t.Fatalf("link %v", l.Args)
 		}
 		last := res.Actions[len(res.Actions)-1].(Reply)
-		if len(last.Parts) != 1 || last.Parts[0].Args["code"] != "23790.00000 1" {
+		if len(last.Parts) != 1 || last.Parts[0].Args["code"] != "23791.23405 90000.000001 01001.234507 4 16100000010000" {
 			t.Fatalf("boleto line must be the last message, alone: %+v", last)
 		}
 	})

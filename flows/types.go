@@ -116,6 +116,10 @@ type Reply struct {
 	Parts    []Part
 	Buttons  []Button
 	Document *Document
+	// PixQR, when set, is a Pix copia-e-cola code to attach as a QR image
+	// (for a debtor paying from another device or a banking app that
+	// reads QR images).
+	PixQR string
 	// About lists the invoices a proactive message (a reminder) is about:
 	// if every one of them is paid or cancelled before it goes out, it is
 	// not sent.

@@ -269,7 +269,7 @@ func (e *Engine) agentLocked(ctx context.Context, key string, conv bot.Conversat
 		if err != nil || entry == nil {
 			return before, err
 		}
-		turn, err := e.agentTurn(tc, res, *entry, paid)
+		turn, err := e.agentTurn(ctx, tc, res, *entry, paid)
 		if err != nil {
 			return bot.Conversation{}, err
 		}
@@ -295,7 +295,7 @@ func (e *Engine) agentLocked(ctx context.Context, key string, conv bot.Conversat
 // agentTurn builds the turn of an agent action: the agent's entry first,
 // then what the flow result asks for. An agent's own words are authored by
 // the agent, not the bot.
-func (e *Engine) agentTurn(tc *turnContext, res flows.Result, entry bot.TranscriptEntry, paid []string) (bot.Turn, error) {
+func (e *Engine) agentTurn(ctx context.Context, tc *turnContext, res flows.Result, entry bot.TranscriptEntry, paid []string) (bot.Turn, error) {
 	conv := tc.conv
 	conv.State, conv.UpdatedAt = res.State, tc.now
 	var err error
@@ -304,7 +304,7 @@ func (e *Engine) agentTurn(tc *turnContext, res flows.Result, entry bot.Transcri
 	}
 	turn := bot.Turn{Conversation: conv, Entries: []bot.TranscriptEntry{entry}, PaidInvoices: paid}
 	var out Outcome
-	if err := e.applyActions(&turn, &out, res.Actions, tc.locale, tc.customer, tc.now); err != nil {
+	if err := e.applyActions(ctx, &turn, &out, res.Actions, tc.locale, tc.customer, tc.now); err != nil {
 		return bot.Turn{}, err
 	}
 	if isAgentText(res.Actions) {

@@ -51,6 +51,9 @@ type Config struct {
 	// preferred first; events for a debtor without a conversation start one
 	// on the first.
 	Transports []string
+	// QRCode renders a payload as a PNG QR code; with it, Pix instructions
+	// carry the code as an image too. Optional.
+	QRCode func(payload string) ([]byte, error)
 	// Committed is called after a turn is committed with the ids of the
 	// outbox messages it queued, so a sender can deliver them at once.
 	Committed func(outboxIDs []string)

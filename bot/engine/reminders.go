@@ -417,7 +417,9 @@ func (e *Engine) buildTurn(tc *turnContext, res flows.Result, first bot.Transcri
 	}
 	turn := bot.Turn{Conversation: conv, IsNew: tc.isNew, Entries: []bot.TranscriptEntry{first}}
 	var out Outcome
-	err = e.applyActions(&turn, &out, res.Actions, tc.locale, tc.customer, tc.now)
+	// Reminder turns are built in a batch without a request context; the
+	// context only reaches media storage, which reminders do not use.
+	err = e.applyActions(context.Background(), &turn, &out, res.Actions, tc.locale, tc.customer, tc.now)
 	return turn, err
 }
 

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -123,4 +124,22 @@ func aboutOf(item bot.OutboxItem) []string {
 		return nil
 	}
 	return p.About
+}
+
+// pixQR renders a Pix code as a QR image and stores it, for the message
+// that explains how to pay. Without a QR encoder configured there is none.
+func (e *Engine) pixQR(ctx context.Context, code string) (*bot.Media, error) {
+	if e.cfg.QRCode == nil {
+		return nil, nil
+	}
+	png, err := e.cfg.QRCode(code)
+	if err != nil {
+		return nil, fmt.Errorf("engine: pix qr: %w", err)
+	}
+	m, err := e.cfg.Store.SaveMedia(ctx, bot.Media{Type: "image", MIME: "image/png", Filename: "pix-qr.png", Data: png})
+	if err != nil {
+		return nil, err
+	}
+	m.Data = nil
+	return &m, nil
 }

@@ -101,7 +101,7 @@ func (e *Engine) commit(ctx context.Context, tc *turnContext, res flows.Result, 
 	}
 	turn := bot.Turn{Conversation: conv, IsNew: tc.isNew, InboxID: inboxID, Entries: []bot.TranscriptEntry{first}}
 	out := Outcome{ConversationID: conv.ID, Intent: intent, State: res.State}
-	if err := e.applyActions(&turn, &out, res.Actions, tc.locale, tc.customer, tc.now); err != nil {
+	if err := e.applyActions(ctx, &turn, &out, res.Actions, tc.locale, tc.customer, tc.now); err != nil {
 		return Outcome{}, err
 	}
 	if turn.Result, err = json.Marshal(out); err != nil {
@@ -144,7 +144,7 @@ func (e *Engine) env(now time.Time, customer *bot.Customer, invoices []bot.Invoi
 
 // applyActions turns flow actions into transcript entries, outbox items
 // and conversation changes on turn.
-func (e *Engine) applyActions(turn *bot.Turn, out *Outcome, actions []flows.Action, locale string, customer *bot.Customer, now time.Time) error {
+func (e *Engine) applyActions(ctx context.Context, turn *bot.Turn, out *Outcome, actions []flows.Action, locale string, customer *bot.Customer, now time.Time) error {
 	conv := &turn.Conversation
 	for _, a := range actions {
 		switch a := a.(type) {
@@ -152,6 +152,11 @@ func (e *Engine) applyActions(turn *bot.Turn, out *Outcome, actions []flows.Acti
 			msg, err := e.render(locale, a)
 			if err != nil {
 				return err
+			}
+			if msg.Document == nil && a.PixQR != "" {
+				if msg.Document, err = e.pixQR(ctx, a.PixQR); err != nil {
+					return err
+				}
 			}
 			msg.ID, msg.ConversationID, msg.To = e.cfg.IDs.New("out"), conv.ID, conv.Phone
 			payload, err := json.Marshal(messagePayload{Text: msg.Text, Buttons: msg.Buttons, Document: msg.Document, About: a.About,

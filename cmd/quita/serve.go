@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	qrcode "github.com/skip2/go-qrcode"
+
 	"github.com/quitabot/quita/bot"
 	"github.com/quitabot/quita/bot/clock"
 	"github.com/quitabot/quita/bot/engine"
@@ -177,6 +179,7 @@ func start(ctx context.Context, cfg *config, stdout, stderr io.Writer) (_ *servi
 	svc.engine, err = engine.New(engine.Config{
 		Store: svc.store, Classifier: classifier, Catalog: catalog, Policy: pol, Clock: svc.clock, IDs: ids,
 		Coord: svc.coord, Location: cfg.Timezone, DefaultLocale: cfg.Locale, Logger: log, Observer: metrics, Transports: transportNames,
+		QRCode: func(payload string) ([]byte, error) { return qrcode.Encode(payload, qrcode.Medium, 512) },
 		Committed: func([]string) {
 			svc.sender.Wake()
 			if svc.dispatcher != nil {

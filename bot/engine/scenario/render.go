@@ -44,7 +44,7 @@ func (r *runner) render() string {
 		case bot.DirectionOut:
 			fmt.Fprintf(&b, "%s %s {%s}\n%s", at, e.Author, e.Status, indent(e.Text))
 			if e.Media != nil {
-				fmt.Fprintf(&b, "    <document %s %s>\n", e.Media.Filename, e.Media.URL)
+				fmt.Fprintf(&b, "    <%s %s %s>\n", e.Media.Type, e.Media.Filename, e.Media.URL)
 			}
 		default:
 			fmt.Fprintf(&b, "%s system: %s\n", at, e.Text)

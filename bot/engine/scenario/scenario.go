@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	qrcode "github.com/skip2/go-qrcode"
+
 	"github.com/quitabot/quita/bot"
 	"github.com/quitabot/quita/bot/clock"
 	"github.com/quitabot/quita/bot/engine"
@@ -75,7 +77,9 @@ type Lossy interface {
 	DropsImageNames() bool
 }
 
-var imageLine = regexp.MustCompile(`(?m)^    <image [^>]*>$`)
+// imageLine is a debtor's photo in a rendered transcript (the bot's own
+// attachments also show their URL).
+var imageLine = regexp.MustCompile(`(?m)^    <image [^ >]*>$`)
 
 // Files lists the scenario scripts under dir, sorted.
 func Files(t testing.TB, dir string) []string {
@@ -144,7 +148,8 @@ func Run(t testing.TB, file string, h Harness) string {
 	tr := h.Transport(t, Env{Store: st, Clock: r.clock, IDs: ids, Policy: Policy(), Sink: syncSink{r}})
 	r.sender = engine.NewSender(st, r.clock, nil, nil, tr)
 	r.engine, err = engine.New(engine.Config{Store: st, Classifier: classifier, Catalog: catalog, Policy: Policy(), Clock: r.clock,
-		IDs: ids, Coord: coord.NewMemory(), Location: Location, Transports: []string{tr.Name()}})
+		IDs: ids, Coord: coord.NewMemory(), Location: Location, Transports: []string{tr.Name()},
+		QRCode: func(p string) ([]byte, error) { return qrcode.Encode(p, qrcode.Medium, 256) }})
 	if err != nil {
 		t.Fatal(err)
 	}
