@@ -17,6 +17,7 @@ const (
 	CodeNotFound        ErrorCode = "not_found"
 	CodeConflict        ErrorCode = "conflict"
 	CodeTooLarge        ErrorCode = "payload_too_large"
+	CodeUnsupported     ErrorCode = "unsupported_media_type"
 	CodeInvalid         ErrorCode = "invalid"
 	CodeRateLimited     ErrorCode = "rate_limited"
 	CodeUnavailable     ErrorCode = "unavailable"

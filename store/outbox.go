@@ -102,7 +102,10 @@ func (s *Store) finishOutbox(ctx context.Context, id string, fields map[string]a
 			return err
 		}
 		// Status is outside the hash chain, so updating it keeps the chain valid.
-		return tx.Model(&transcriptRow{}).Where("outbox_id = ?", id).Update("status", entryStatus).Error
+		// The repeated condition lets SQLite use the partial index
+		// transcript_outbox (WHERE outbox_id <> ''); without it, every send
+		// scanned the transcript table.
+		return tx.Model(&transcriptRow{}).Where("outbox_id = ? AND outbox_id <> ''", id).Update("status", entryStatus).Error
 	})
 	if err != nil {
 		return fmt.Errorf("store: finish outbox %s: %w", id, err)

@@ -46,7 +46,7 @@ func (s *Store) ApplyDeliveryReport(ctx context.Context, r bot.DeliveryReport) (
 				lower = append(lower, st)
 			}
 		}
-		res := tx.Model(&transcriptRow{}).Where("outbox_id = ? AND status IN ?", item.ID, lower).Update("status", r.Status)
+		res := tx.Model(&transcriptRow{}).Where("outbox_id = ? AND outbox_id <> '' AND status IN ?", item.ID, lower).Update("status", r.Status)
 		changed = res.RowsAffected > 0
 		return res.Error
 	})

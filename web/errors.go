@@ -28,6 +28,7 @@ var statusOf = map[bot.ErrorCode]int{
 	bot.CodeNotFound:        http.StatusNotFound,
 	bot.CodeConflict:        http.StatusConflict,
 	bot.CodeTooLarge:        http.StatusRequestEntityTooLarge,
+	bot.CodeUnsupported:     http.StatusUnsupportedMediaType,
 	bot.CodeInvalid:         http.StatusUnprocessableEntity,
 	bot.CodeRateLimited:     http.StatusTooManyRequests,
 	bot.CodeUnavailable:     http.StatusServiceUnavailable,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"html/template"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -98,6 +99,7 @@ func New(d Deps) (*fiber.App, error) {
 	})
 	app.Use(recover.New())
 	app.Use(s.observe)
+	app.Use(refuseEncodedBodies)
 	s.routes(app)
 	return app, nil
 }
@@ -141,6 +143,18 @@ func (s *server) routes(app *fiber.App) {
 	// discoverable anonymously.
 	v1.Use(bearer)
 	app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
+}
+
+// refuseEncodedBodies answers 415 to a request body sent compressed.
+// fiber's Body() inflates gzip, deflate and brotli bodies before any
+// handler can check a signature or a token, so a small compressed body
+// could make the service allocate gigabytes for an anonymous caller; and
+// no client of Quita's API needs to compress.
+func refuseEncodedBodies(c *fiber.Ctx) error {
+	if enc := c.Get(fiber.HeaderContentEncoding); enc != "" && !strings.EqualFold(enc, "identity") {
+		return bot.Errorf(bot.CodeUnsupported, "request bodies must not be compressed (Content-Encoding: %s)", enc)
+	}
+	return c.Next()
 }
 
 // observe counts and times every request by route.

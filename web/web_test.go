@@ -1,6 +1,7 @@
 package web
 
 import (
+	"compress/gzip"
 	"encoding/json"
 	"io"
 	"net/http/httptest"
@@ -112,6 +113,35 @@ func TestSimSessionsExpireAndBearerIsCaseInsensitive(t *testing.T) {
 	for _, h := range []string{"Basic 0123456789abcdef", "Bearer", "0123456789abcdef", "Bearer 0123456789abcdeX"} {
 		if s.validBearer(h) {
 			t.Errorf("%q accepted", h)
+		}
+	}
+}
+
+func TestCompressedBodiesAreRefusedBeforeAnyoneReadsThem(t *testing.T) {
+	app, err := New(Deps{Store: storetest.OpenSQLite(t), Coord: coord.NewMemory(), Clock: clock.NewOffset(), Policy: policy.Default(),
+		Location: time.UTC, APIToken: "0123456789abcdef", Simulator: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A gzip bomb: 64 MiB of zeros compress to about 64 KiB.
+	var buf strings.Builder
+	zw := gzip.NewWriter(&buf)
+	zeros := make([]byte, 1<<20)
+	for i := 0; i < 64; i++ {
+		zw.Write(zeros)
+	}
+	zw.Close()
+	for _, path := range []string{"/v1/webhooks/billing", "/v1/sim/inbound", "/v1/invoices"} {
+		req := httptest.NewRequest("POST", path, strings.NewReader(buf.String()))
+		req.Header.Set("Content-Encoding", "gzip")
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := app.Test(req, 10000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 415 || !strings.Contains(string(body), `"code":"unsupported_media_type"`) {
+			t.Errorf("%s with a gzip body: %d %s", path, resp.StatusCode, body)
 		}
 	}
 }
