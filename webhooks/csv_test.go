@@ -80,7 +80,7 @@ func readAll(t *testing.T, data string) []Row {
 
 func TestCSVReaderGoodRows(t *testing.T) {
 	data := "\ufeff Due_Date ; AMOUNT;name;phone;invoice_id;locale;currency;pix_copy_paste;boleto_line;pdf_url;document\n" +
-		"25/11/2026;1.234,56;Maria Souza;(11) 98888-7777;INV-1;pt-br;brl;000201;2379;https://b.example/1.pdf;123.456.789-09\n" +
+		"25/11/2026;1.234,56;Maria Souza;(11) 98888-7777;INV-1;pt-br;brl;000201;23791.23405 90000.001231 45001.234504 7 16410000123456;https://b.example/1.pdf;123.456.789-09\n" +
 		";;;;;;;;;;\n" + // spreadsheets end with empty records: skipped
 		"2026-12-01; R$ 10 ; João ;11 99999-0000;INV-2;;;;;;\n"
 	rows := readAll(t, data)

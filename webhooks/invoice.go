@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/quitabot/quita/bot"
+	"github.com/quitabot/quita/bot/boleto"
 	"github.com/quitabot/quita/bot/phone"
 )
 
@@ -90,6 +91,17 @@ func (d InvoiceData) ToDomain(prefix string) (bot.Customer, bot.Invoice, error) 
 		if u != "" && !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") {
 			return bot.Customer{}, bot.Invoice{}, bot.Invalid(field(name), "must be an http(s) URL")
 		}
+	}
+	if line := inv.Payment.BoletoLine; line != "" {
+		// A debtor types this line into a banking app: a wrong digit found
+		// now is a billing-system bug, found by the debtor it is a failed
+		// payment. Stored in the printed grouping, whatever the input's.
+		b, err := boleto.Parse(line)
+		if err != nil {
+			return bot.Customer{}, bot.Invoice{}, bot.Invalid(field("payment.boleto_line"), "%q is not a valid linha digitável: %s",
+				line, strings.TrimPrefix(err.Error(), "boleto: "))
+		}
+		inv.Payment.BoletoLine = b.Format()
 	}
 	return c, inv, nil
 }

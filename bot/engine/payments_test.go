@@ -26,7 +26,7 @@ func TestPaymentsOverTheRealPipeline(t *testing.T) {
 		c := bot.Customer{ID: "cus_maria", Name: "Maria Souza", Phone: "+5511988887777", Email: "maria@example.com", CreatedAt: now, UpdatedAt: now}
 		inv := bot.Invoice{ID: "INV-7", CustomerID: c.ID, AmountCents: 10000, Currency: "BRL", DueDate: "2026-09-24",
 			Description: "Internet outubro", Status: bot.InvoiceOpen, PDFURL: "https://billing.example/INV-7.pdf",
-			Payment:   bot.PaymentMeans{Link: "https://pay.example/INV-7", PixCopyPaste: code, BoletoLine: "23790.12345 60000.000005"},
+			Payment:   bot.PaymentMeans{Link: "https://pay.example/INV-7", PixCopyPaste: code, BoletoLine: "23791.23405 90000.000001 07001.234504 6 15790000010000"},
 			CreatedAt: now, UpdatedAt: now}
 		if err := st.UpsertInvoice(ctx, c, inv); err != nil {
 			t.Fatal(err)

@@ -34,6 +34,10 @@ type numMatch struct {
 	end        int
 }
 
+// maxUnits bounds the numbers read (a trillion): larger ones are no
+// sensible amount, and bounding them keeps the arithmetic inside int64.
+const maxUnits = 1_000_000_000_000
+
 // readNum reads a number starting at toks[i].
 func (l *lang) readNum(toks []token, i int) (numMatch, bool) {
 	if i >= len(toks) {
@@ -44,6 +48,9 @@ func (l *lang) readNum(toks []token, i int) (numMatch, bool) {
 		m := numMatch{hundredths: t.num, isInt: !t.frac, end: i + 1}
 		if i+1 < len(toks) && toks[i+1].kind == tkWord {
 			if nw, ok := l.numbers[toks[i+1].text]; ok && nw.mult {
+				if m.hundredths > maxUnits*100/nw.value {
+					return numMatch{}, false // past any sensible amount, and past int64
+				}
 				m.hundredths *= nw.value
 				m.isInt = m.hundredths%100 == 0
 				m.end = i + 2
@@ -65,7 +72,8 @@ func (l *lang) readNum(toks []token, i int) (numMatch, bool) {
 	end := i
 	for j < len(toks) {
 		nw, ok := l.numbers[toks[j].text]
-		if !ok || toks[j].kind != tkWord || total+group > 1e12 {
+		if !ok || toks[j].kind != tkWord || total+group > maxUnits ||
+			nw.mult && max(total+group, group, 1) > maxUnits/nw.value {
 			break // not a number word, or past any sensible amount
 		}
 		switch {
