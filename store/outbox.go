@@ -85,6 +85,18 @@ func (s *Store) MarkOutboxRetry(ctx context.Context, id, reason string, next tim
 	return nil
 }
 
+// DueMessages counts outbox messages due by now and not yet finished,
+// whether claimed or not.
+func (s *Store) DueMessages(ctx context.Context, now time.Time) (int64, error) {
+	var n int64
+	err := s.Gorm.WithContext(ctx).Model(&outboxRow{}).
+		Where("kind = ? AND status = ? AND next_attempt_at <= ?", bot.OutboxMessage, bot.OutboxPending, now.UTC()).Count(&n).Error
+	if err != nil {
+		return 0, fmt.Errorf("store: due messages: %w", err)
+	}
+	return n, nil
+}
+
 // DeferOutbox puts an item back until next without counting an attempt.
 func (s *Store) DeferOutbox(ctx context.Context, id, reason string, next time.Time) error {
 	err := s.Gorm.WithContext(ctx).Model(&outboxRow{}).Where("id = ?", id).Updates(map[string]any{

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"strings"
@@ -174,6 +175,9 @@ func (s *server) simClock(c *fiber.Ctx) error {
 			return err
 		}
 	}
+	if err := s.awaitDueMessages(c.UserContext()); err != nil {
+		return err
+	}
 	delivered, err := s.Store.SimMessagesAfter(c.UserContext(), mark)
 	if err != nil {
 		return err
@@ -247,4 +251,27 @@ func (s *server) render(c *fiber.Ctx, status int, name string, data any) error {
 	c.Set("X-Content-Type-Options", "nosniff")
 	c.Set("Referrer-Policy", "no-referrer")
 	return c.Status(status).SendString(b.String())
+}
+
+// awaitDueMessages waits (a bounded while) until no message due now is
+// still pending: the background sender may hold some of what this move
+// queued, and the answer must report them too.
+func (s *server) awaitDueMessages(ctx context.Context) error {
+	deadline := time.Now().Add(10 * time.Second)
+	for wait := 5 * time.Millisecond; ; wait = min(wait*2, 100*time.Millisecond) {
+		n, err := s.Store.DueMessages(ctx, s.Clock.Now())
+		if err != nil || n == 0 || time.Now().After(deadline) {
+			return err
+		}
+		if s.Sender != nil {
+			if _, err := s.Sender.RunDue(ctx); err != nil {
+				return err
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+	}
 }
