@@ -132,11 +132,7 @@ func (s *Store) Agents(ctx context.Context) ([]Agent, error) {
 	if err := s.Gorm.WithContext(ctx).Order("name").Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("store: list agents: %w", err)
 	}
-	out := make([]Agent, len(rows))
-	for i, r := range rows {
-		out[i] = r.toDomain()
-	}
-	return out, nil
+	return fromRows[Agent](rows), nil
 }
 
 // SetAgentDisabled disables or re-enables an agent. Disabling ends every

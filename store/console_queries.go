@@ -133,9 +133,5 @@ func (s *Store) TranscriptAfter(ctx context.Context, conversationID string, seq 
 	if err != nil {
 		return nil, fmt.Errorf("store: transcript after %d: %w", seq, err)
 	}
-	out := make([]bot.TranscriptEntry, len(rows))
-	for i, r := range rows {
-		out[i] = r.toDomain()
-	}
-	return out, nil
+	return fromRows[bot.TranscriptEntry](rows), nil
 }

@@ -59,11 +59,7 @@ func (s *Store) Conversations(ctx context.Context, f ConversationFilter) ([]bot.
 	if err := q.Limit(limit).Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("store: list conversations: %w", err)
 	}
-	out := make([]bot.Conversation, len(rows))
-	for i, r := range rows {
-		out[i] = r.toDomain()
-	}
-	return out, nil
+	return fromRows[bot.Conversation](rows), nil
 }
 
 // Transcript returns a conversation's entries in order.
@@ -73,11 +69,7 @@ func (s *Store) Transcript(ctx context.Context, conversationID string) ([]bot.Tr
 	if err != nil {
 		return nil, fmt.Errorf("store: transcript: %w", err)
 	}
-	out := make([]bot.TranscriptEntry, len(rows))
-	for i, r := range rows {
-		out[i] = r.toDomain()
-	}
-	return out, nil
+	return fromRows[bot.TranscriptEntry](rows), nil
 }
 
 // CommitTurn writes one step of a conversation atomically: the new state

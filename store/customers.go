@@ -89,11 +89,7 @@ func (s *Store) OpenInvoices(ctx context.Context, customerID string) ([]bot.Invo
 	if err != nil {
 		return nil, fmt.Errorf("store: open invoices: %w", err)
 	}
-	out := make([]bot.Invoice, len(rows))
-	for i, r := range rows {
-		out[i] = r.toDomain()
-	}
-	return out, nil
+	return fromRows[bot.Invoice](rows), nil
 }
 
 // Setting returns a service-wide value, or "" when unset.

@@ -45,11 +45,7 @@ func (s *Store) UnprocessedInbound(ctx context.Context, receivedBefore time.Time
 	if err != nil {
 		return nil, fmt.Errorf("store: unprocessed inbound: %w", err)
 	}
-	out := make([]bot.InboxRecord, len(rows))
-	for i, r := range rows {
-		out[i] = r.toDomain()
-	}
-	return out, nil
+	return fromRows[bot.InboxRecord](rows), nil
 }
 
 // InboxRecord returns one stored inbound message.

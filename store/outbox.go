@@ -45,11 +45,7 @@ func (s *Store) ClaimOutbox(ctx context.Context, kind string, now time.Time, lea
 	if err := db.Where("claim_token = ?", token).Order("next_attempt_at, id").Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("store: load claimed outbox: %w", err)
 	}
-	out := make([]bot.OutboxItem, len(rows))
-	for i, r := range rows {
-		out[i] = r.toDomain()
-	}
-	return out, nil
+	return fromRows[bot.OutboxItem](rows), nil
 }
 
 func claimToken() string {
@@ -134,11 +130,7 @@ func (s *Store) OutboxItems(ctx context.Context, ids []string) ([]bot.OutboxItem
 	if err := s.Gorm.WithContext(ctx).Where("id IN ?", ids).Order("id").Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("store: outbox items: %w", err)
 	}
-	out := make([]bot.OutboxItem, len(rows))
-	for i, r := range rows {
-		out[i] = r.toDomain()
-	}
-	return out, nil
+	return fromRows[bot.OutboxItem](rows), nil
 }
 
 // OutboxCounts returns the number of items per kind and status, for metrics.

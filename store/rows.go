@@ -252,3 +252,12 @@ func mediaFromJSON(s string) *bot.Media {
 	}
 	return &m
 }
+
+// fromRows converts rows read from the database to domain values.
+func fromRows[T any, R interface{ toDomain() T }](rows []R) []T {
+	out := make([]T, len(rows))
+	for i, r := range rows {
+		out[i] = r.toDomain()
+	}
+	return out
+}

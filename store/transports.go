@@ -115,9 +115,5 @@ func (s *Store) IdleHeldConversations(ctx context.Context, idleSince time.Time, 
 	if err != nil {
 		return nil, fmt.Errorf("store: idle held conversations: %w", err)
 	}
-	out := make([]bot.Conversation, len(rows))
-	for i, r := range rows {
-		out[i] = r.toDomain()
-	}
-	return out, nil
+	return fromRows[bot.Conversation](rows), nil
 }
