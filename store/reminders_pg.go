@@ -27,17 +27,8 @@ func (s *Store) commitPostgres(ctx context.Context, turns []reminders.MarkedTurn
 	if _, inTx := s.Gorm.Statement.ConnPool.(gorm.TxCommitter); inTx {
 		return errors.New("reminder turns commit in a transaction of their own, not inside WithTx")
 	}
-	conn, err := s.DB.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	return conn.Raw(func(dc any) error {
-		sc, ok := dc.(*stdlib.Conn)
-		if !ok {
-			return errors.New("not a pgx connection")
-		}
-		tx, err := sc.Conn().Begin(ctx)
+	return s.pgConn(ctx, func(c *pgx.Conn) error {
+		tx, err := c.Begin(ctx)
 		if err != nil {
 			return err
 		}
