@@ -79,7 +79,9 @@ func (s *Store) RecordDeliveryAttempt(ctx context.Context, outboxID string, at t
 // EventDeliveries lists outbound events newest first (ids sort by creation
 // time), without their attempt history.
 func (s *Store) EventDeliveries(ctx context.Context, f EventDeliveryFilter) ([]EventDelivery, error) {
-	q := s.Gorm.WithContext(ctx).Where("kind = ?", bot.OutboxEvent).Order("id DESC")
+	// The literal (bot.OutboxEvent) matches the partial index outbox_event_id
+	// in any plan; a parameter would not.
+	q := s.Gorm.WithContext(ctx).Where("kind = 'event'").Order("id DESC")
 	if f.Status != "" {
 		q = q.Where("status = ?", f.Status)
 	}

@@ -24,10 +24,12 @@ type migration struct {
 }
 
 // dialectTokens adapts the few types SQLite and PostgreSQL spell
-// differently, so one file serves both.
+// differently, so one file serves both. A one-line statement that starts
+// with {{POSTGRES}} runs on PostgreSQL only: on SQLite it becomes a
+// comment, which splitStatements drops.
 var dialectTokens = map[Dialect]*strings.Replacer{
-	SQLite:   strings.NewReplacer("{{TIMESTAMP}}", "DATETIME", "{{BLOB}}", "BLOB"),
-	Postgres: strings.NewReplacer("{{TIMESTAMP}}", "TIMESTAMPTZ", "{{BLOB}}", "BYTEA"),
+	SQLite:   strings.NewReplacer("{{TIMESTAMP}}", "DATETIME", "{{BLOB}}", "BLOB", "{{POSTGRES}}", "-- "),
+	Postgres: strings.NewReplacer("{{TIMESTAMP}}", "TIMESTAMPTZ", "{{BLOB}}", "BYTEA", "{{POSTGRES}}", ""),
 }
 
 func loadMigrations(d Dialect) ([]migration, error) {

@@ -42,7 +42,8 @@ func (s *Store) ClaimOutbox(ctx context.Context, kind string, now time.Time, lea
 		return nil, nil
 	}
 	var rows []outboxRow
-	if err := db.Where("claim_token = ?", token).Order("next_attempt_at, id").Find(&rows).Error; err != nil {
+	// "<> ''" lets the partial index outbox_claim_token serve a generic plan.
+	if err := db.Where("claim_token = ? AND claim_token <> ''", token).Order("next_attempt_at, id").Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("store: load claimed outbox: %w", err)
 	}
 	return fromRows[bot.OutboxItem](rows), nil
