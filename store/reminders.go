@@ -126,8 +126,10 @@ func (s *Store) SerialWrites() bool { return s.Dialect == SQLite }
 // read by key for the page alone (joined in, PostgreSQL merge-joined every
 // customer up to the cursor on each page).
 func (s *Store) ReminderCandidates(ctx context.Context, q reminders.CandidateQuery) ([]reminders.Candidate, error) {
-	var out []reminders.Candidate
-	var ids, customerIDs []string
+	// Sized for a full page: a Candidate is large, and growing the slice
+	// by appends copied each page several times.
+	out := make([]reminders.Candidate, 0, max(q.Limit, 0))
+	ids, customerIDs := make([]string, 0, max(q.Limit, 0)), make([]string, 0, max(q.Limit, 0))
 	err := s.reads(ctx, true, readQuery{sql: `SELECT id, customer_id, amount_cents, currency, due_date, description,
 		payment_link, pix_copy_paste, boleto_line, pdf_url FROM invoices i WHERE status = ? AND (customer_id, id) > (?, ?)
 		AND (due_date BETWEEN ? AND ? OR EXISTS (SELECT 1 FROM collections col WHERE col.invoice_id = i.id

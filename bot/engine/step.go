@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/quitabot/quita/bot"
+	"github.com/quitabot/quita/bot/jsonw"
 	"github.com/quitabot/quita/bot/phone"
 	"github.com/quitabot/quita/bot/policy"
 	"github.com/quitabot/quita/flows"
@@ -205,7 +206,9 @@ func (e *Engine) event(a flows.Emit, conv *bot.Conversation, customer *bot.Custo
 	for k, v := range a.Data {
 		data[k] = v
 	}
-	body, err := json.Marshal(map[string]any{"type": a.Type, "created_at": now.Format(time.RFC3339), "data": data})
+	// jsonw writes what encoding/json would, without its reflection: a
+	// reminder pass emits one event per message.
+	body, err := jsonw.Marshal(map[string]any{"type": a.Type, "created_at": now.Format(time.RFC3339), "data": data})
 	if err != nil {
 		return bot.OutboxItem{}, err
 	}

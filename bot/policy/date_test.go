@@ -33,6 +33,8 @@ func TestDateArithmetic(t *testing.T) {
 		{"After", d("2026-11-22").After(d("2026-11-23")), false},
 		{"String", d("2026-01-05").String(), "2026-01-05"},
 		{"zero String", Date{}.String(), ""},
+		{"String year 999", Date{999, time.December, 31}.String(), "0999-12-31"},
+		{"String year 10000", Date{10000, time.January, 1}.String(), "10000-01-01"},
 		{"NewDate normalises", NewDate(2026, time.February, 30), d("2026-03-02")},
 		{"DateOf uses location", DateOf(time.Date(2026, 11, 26, 1, 0, 0, 0, time.UTC).In(time.FixedZone("BRT", -3*3600))), d("2026-11-25")},
 	}

@@ -132,7 +132,10 @@ func (r *Runner) select_(ctx context.Context, today policy.Date, batches chan<- 
 			last := page[len(page)-1]
 			q.AfterCustomer, q.AfterInvoice = last.Customer.ID, last.Invoice.ID
 		}
-		batch := append(carry, page...)
+		batch := page
+		if len(carry) > 0 {
+			batch = append(carry, page...)
+		}
 		carry = nil
 		if full {
 			// The last debtor may have more invoices on the next page:

@@ -3,71 +3,61 @@ package transcript
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"time"
 
 	"github.com/quitabot/quita/bot"
+	"github.com/quitabot/quita/bot/jsonw"
 )
 
 // GenesisHash is the PrevHash of a conversation's first entry.
 const GenesisHash = "0000000000000000000000000000000000000000000000000000000000000000"
-
-// hashedFields is the canonical, ordered content an entry's hash covers.
-// Delivery status is deliberately absent: it changes after the entry is
-// written (queued → sent → read) and must not break the chain.
-type hashedFields struct {
-	ConversationID string     `json:"conversation_id"`
-	Seq            int64      `json:"seq"`
-	At             string     `json:"at"`
-	Direction      string     `json:"direction"`
-	Author         string     `json:"author"`
-	Text           string     `json:"text"`
-	Media          *hashMedia `json:"media,omitempty"`
-	Intent         string     `json:"intent"`
-	StateFrom      string     `json:"state_from"`
-	StateTo        string     `json:"state_to"`
-	PrevHash       string     `json:"prev_hash"`
-}
-
-type hashMedia struct {
-	Type     string `json:"type"`
-	MIME     string `json:"mime"`
-	Filename string `json:"filename"`
-	URL      string `json:"url"`
-	Size     int64  `json:"size"`
-	SHA256   string `json:"sha256"`
-}
 
 // Normalize puts At in the form every database stores exactly (UTC,
 // microseconds), so a hash computed before saving still matches after
 // loading from PostgreSQL or SQLite.
 func Normalize(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
 
-// Hash computes the hash of e given its PrevHash.
+// Hash computes the hash of e given its PrevHash: SHA-256 of canonical(e),
+// hex-encoded.
 func Hash(e *bot.TranscriptEntry) string {
-	f := hashedFields{
-		ConversationID: e.ConversationID,
-		Seq:            e.Seq,
-		At:             Normalize(e.At).Format(time.RFC3339Nano),
-		Direction:      e.Direction,
-		Author:         e.Author,
-		Text:           e.Text,
-		Intent:         e.Intent,
-		StateFrom:      e.StateFrom,
-		StateTo:        e.StateTo,
-		PrevHash:       e.PrevHash,
-	}
-	if m := e.Media; m != nil {
-		f.Media = &hashMedia{Type: m.Type, MIME: m.MIME, Filename: m.Filename, URL: m.URL, Size: m.Size, SHA256: m.SHA256}
-	}
-	b, err := json.Marshal(f)
-	if err != nil {
-		// Marshalling plain strings and ints cannot fail.
-		panic(fmt.Sprintf("transcript: marshal hashed fields: %v", err))
-	}
-	sum := sha256.Sum256(b)
+	buf := make([]byte, 0, 512)
+	sum := sha256.Sum256(canonical(buf, e))
 	return hex.EncodeToString(sum[:])
+}
+
+// canonical appends the content an entry's hash covers: the JSON object
+// {"conversation_id", "seq", "at" (RFC 3339, UTC, microseconds),
+// "direction", "author", "text", "media" (only when present: "type",
+// "mime", "filename", "url", "size", "sha256"), "intent", "state_from",
+// "state_to", "prev_hash"}, in that order, as encoding/json writes it —
+// chains sealed since the first release must keep verifying, so these
+// bytes never change (chain_test.go checks them against encoding/json).
+// Delivery status is deliberately absent: it changes after the entry is
+// written (queued → sent → read) and must not break the chain.
+func canonical(b []byte, e *bot.TranscriptEntry) []byte {
+	field := func(b []byte, name, value string) []byte {
+		return jsonw.AppendString(append(b, `,"`+name+`":`...), value)
+	}
+	b = jsonw.AppendString(append(b, `{"conversation_id":`...), e.ConversationID)
+	b = jsonw.AppendInt(append(b, `,"seq":`...), e.Seq)
+	b = append(b, `,"at":"`...)
+	b = append(Normalize(e.At).AppendFormat(b, time.RFC3339Nano), '"')
+	b = field(b, "direction", e.Direction)
+	b = field(b, "author", e.Author)
+	b = field(b, "text", e.Text)
+	if m := e.Media; m != nil {
+		b = jsonw.AppendString(append(b, `,"media":{"type":`...), m.Type)
+		b = field(b, "mime", m.MIME)
+		b = field(b, "filename", m.Filename)
+		b = field(b, "url", m.URL)
+		b = jsonw.AppendInt(append(b, `,"size":`...), m.Size)
+		b = append(field(b, "sha256", m.SHA256), '}')
+	}
+	b = field(b, "intent", e.Intent)
+	b = field(b, "state_from", e.StateFrom)
+	b = field(b, "state_to", e.StateTo)
+	return append(field(b, "prev_hash", e.PrevHash), '}')
 }
 
 // Seal links entries after prev (nil for a new conversation): it assigns
