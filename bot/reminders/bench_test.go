@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/quitabot/quita/bot"
 	"github.com/quitabot/quita/bot/clock"
 	"github.com/quitabot/quita/store"
 	"github.com/quitabot/quita/store/coord"
@@ -33,6 +35,9 @@ func benchInvoices() int {
 // them. Run with -benchtime=1x; see docs/benchmarks.md.
 func BenchmarkRemindersRun(b *testing.B) {
 	n := benchInvoices()
+	// The collector's target the service runs with (cmd/quita's main).
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	bot.TuneGC()
 	for _, backend := range storetest.Backends() {
 		for _, phase := range []string{"first_contact", "next_step"} {
 			b.Run(backend.Name+"/"+phase, func(b *testing.B) {

@@ -9,12 +9,15 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/quitabot/quita/bot"
+
 	// Embedded zone data: the business timezone must resolve even in a
 	// minimal container without /usr/share/zoneinfo.
 	_ "time/tzdata"
 )
 
 func main() {
+	bot.TuneGC() // GOGC 400 unless set: see bot.DefaultGCPercent
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
 	stop()
