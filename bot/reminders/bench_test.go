@@ -84,7 +84,7 @@ func BenchmarkRemindersRun(b *testing.B) {
 // bulkSeed loads debtors with 1–3 invoices each, n invoices in all, due
 // Wednesday 02/12/2026, with multi-row inserts (UpsertInvoice one by one
 // would take longer than the pass being measured).
-func bulkSeed(b *testing.B, st *store.Store, n int) int {
+func bulkSeed(b testing.TB, st *store.Store, n int) int {
 	b.Helper()
 	at := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	var custArgs, invArgs []any
