@@ -85,39 +85,35 @@ func AppendValue(dst []byte, v any) ([]byte, error) {
 	case int64:
 		return AppendInt(dst, v), nil
 	case []string:
-		if v == nil {
-			return append(dst, "null"...), nil
-		}
-		dst = append(dst, '[')
-		for i, s := range v {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = AppendString(dst, s)
-		}
-		return append(dst, ']'), nil
+		return appendSlice(dst, v, appendStringValue)
 	case []any:
-		if v == nil {
-			return append(dst, "null"...), nil
-		}
-		dst = append(dst, '[')
-		for i, e := range v {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			var err error
-			if dst, err = AppendValue(dst, e); err != nil {
-				return dst, err
-			}
-		}
-		return append(dst, ']'), nil
+		return appendSlice(dst, v, AppendValue)
 	case map[string]string:
-		return appendMap(dst, v, func(dst []byte, s string) ([]byte, error) { return AppendString(dst, s), nil })
+		return appendMap(dst, v, appendStringValue)
 	case map[string]any:
 		return appendMap(dst, v, AppendValue)
 	}
 	b, err := json.Marshal(v)
 	return append(dst, b...), err
+}
+
+func appendStringValue(dst []byte, s string) ([]byte, error) { return AppendString(dst, s), nil }
+
+func appendSlice[V any](dst []byte, s []V, value func([]byte, V) ([]byte, error)) ([]byte, error) {
+	if s == nil {
+		return append(dst, "null"...), nil
+	}
+	dst = append(dst, '[')
+	for i, e := range s {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		var err error
+		if dst, err = value(dst, e); err != nil {
+			return dst, err
+		}
+	}
+	return append(dst, ']'), nil
 }
 
 func appendMap[V any](dst []byte, m map[string]V, value func([]byte, V) ([]byte, error)) ([]byte, error) {
