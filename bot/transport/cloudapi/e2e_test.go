@@ -31,12 +31,13 @@ func TestEndToEnd(t *testing.T) {
 	if err := e.tr.HandleWebhook(context.Background(), []byte(inbound), sign(inbound)); err != nil {
 		t.Fatalf("HandleWebhook: %v", err)
 	}
-	if len(e.sink.messages) != 1 || e.sink.messages[0].From != debtor || e.sink.messages[0].Text != "quero pagar" {
-		t.Fatalf("sink messages = %+v", e.sink.messages)
+	msgs := e.sink.Messages()
+	if len(msgs) != 1 || msgs[0].From != debtor || msgs[0].Text != "quero pagar" {
+		t.Fatalf("sink messages = %+v", msgs)
 	}
 
 	// The engine answers the message it received.
-	in := e.sink.messages[0]
+	in := msgs[0]
 	e.graph.expectSend(body("interactive", `"interactive":{"type":"button","body":{"text":"Como prefere pagar?\n1 - Pix\n2 - Boleto"},
 		"action":{"buttons":[{"type":"reply","reply":{"id":"1","title":"Pix"}},{"type":"reply","reply":{"id":"2","title":"Boleto"}}]}}`),
 		"wamid.OUT1")
@@ -51,8 +52,8 @@ func TestEndToEnd(t *testing.T) {
 	if err := e.tr.HandleWebhook(context.Background(), []byte(status), sign(status)); err != nil {
 		t.Fatal(err)
 	}
-	if len(e.sink.reports) != 1 || e.sink.reports[0].ExternalID != "wamid.OUT1" || e.sink.reports[0].Status != bot.DeliveryDelivered {
-		t.Fatalf("reports = %+v, want delivered for wamid.OUT1", e.sink.reports)
+	if reps := e.sink.Reports(); len(reps) != 1 || reps[0].ExternalID != "wamid.OUT1" || reps[0].Status != bot.DeliveryDelivered {
+		t.Fatalf("reports = %+v, want delivered for wamid.OUT1", reps)
 	}
 	if l := e.tr.Links()[0]; l.State != bot.LinkConnected {
 		t.Errorf("link after a full exchange = %+v", l)

@@ -139,7 +139,7 @@ func TestLinkStateFollowsCalls(t *testing.T) {
 		t.Fatalf("after a successful send: state %s, want connected", got)
 	}
 	var states []string
-	for _, l := range e.sink.links {
+	for _, l := range e.sink.Links() {
 		states = append(states, l.State)
 	}
 	if strings.Join(states, ",") != "disconnected,connected" {
@@ -156,8 +156,8 @@ func TestWebhookSettlesTheConnectingLinkAndLearnsTheNumber(t *testing.T) {
 	if l.State != bot.LinkConnected || l.Number != "+15550783881" {
 		t.Fatalf("link = %+v, want connected with the display number", l)
 	}
-	if len(e.sink.links) != 1 {
-		t.Errorf("Sink.Link called %d times, want 1", len(e.sink.links))
+	if len(e.sink.Links()) != 1 {
+		t.Errorf("Sink.Link called %d times, want 1", len(e.sink.Links()))
 	}
 }
 

@@ -19,7 +19,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/quitabot/quita/bot"
+	"github.com/quitabot/quita/bot/transport/transporttest"
 )
 
 // The identities the fake Graph API and the transport under test share.
@@ -209,53 +209,9 @@ func show(v any) string {
 	return string(b)
 }
 
-// fakeSink records what the transport hands to the engine.
-type fakeSink struct {
-	mu       sync.Mutex
-	messages []bot.InboundMessage
-	reports  []bot.DeliveryReport
-	links    []bot.LinkState
-	fail     error
-}
-
-func (s *fakeSink) Receive(_ context.Context, msg bot.InboundMessage) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.fail != nil {
-		return s.fail
-	}
-	s.messages = append(s.messages, msg)
-	return nil
-}
-
-func (s *fakeSink) Report(_ context.Context, r bot.DeliveryReport) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.fail != nil {
-		return s.fail
-	}
-	s.reports = append(s.reports, r)
-	return nil
-}
-
-func (s *fakeSink) Link(state bot.LinkState) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.links = append(s.links, state)
-}
-
-// LastInbound lets the sink stand in for the inbox in the end-to-end test.
-func (s *fakeSink) LastInbound(_ context.Context, phone string) (time.Time, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var last time.Time
-	for _, m := range s.messages {
-		if m.From == phone && m.SentAt.After(last) {
-			last = m.SentAt
-		}
-	}
-	return last, nil
-}
+// fakeSink records what the transport hands to the engine; its
+// LastInbound lets it stand in for the inbox in the end-to-end test.
+type fakeSink = transporttest.Sink
 
 // fakeWindow answers LastInbound from a map.
 type fakeWindow struct {

@@ -57,7 +57,7 @@ func FuzzWebhook(f *testing.F) {
 		if err := e.tr.HandleWebhook(ctx, body, sign(string(body)+"tampered")); bot.ErrorCodeOf(err) != bot.CodeUnauthenticated {
 			t.Fatalf("a wrong signature gave %v", err)
 		}
-		if len(e.sink.messages)+len(e.sink.reports) != 0 {
+		if len(e.sink.Messages())+len(e.sink.Reports()) != 0 {
 			t.Fatalf("an unsigned body reached the sink")
 		}
 		err := e.tr.HandleWebhook(ctx, body, sign(string(body)))
@@ -110,8 +110,8 @@ func FuzzWebhookMessage(f *testing.F) {
 			t.Fatalf("HandleWebhook(%s) = %v", body, err)
 		}
 		checkSink(t, e.sink)
-		if err == nil && len(e.sink.messages) == 1 && e.sink.messages[0].ExternalID != asJSON(id) {
-			t.Fatalf("message id %q, sent %q", e.sink.messages[0].ExternalID, id)
+		if err == nil && len(e.sink.Messages()) == 1 && e.sink.Messages()[0].ExternalID != asJSON(id) {
+			t.Fatalf("message id %q, sent %q", e.sink.Messages()[0].ExternalID, id)
 		}
 	})
 }
@@ -129,7 +129,7 @@ func asJSON(s string) string {
 // transport name and a time; a report's status is one Quita tracks.
 func checkSink(t *testing.T, s *fakeSink) {
 	t.Helper()
-	for _, m := range s.messages {
+	for _, m := range s.Messages() {
 		if m.ExternalID == "" || m.Transport != Name || m.SentAt.IsZero() {
 			t.Fatalf("message without id, transport or time: %+v", m)
 		}
@@ -143,7 +143,7 @@ func checkSink(t *testing.T, s *fakeSink) {
 			t.Fatalf("media hash %q is not lowercase hex SHA-256", m.Media.SHA256)
 		}
 	}
-	for _, r := range s.reports {
+	for _, r := range s.Reports() {
 		switch r.Status {
 		case bot.DeliverySent, bot.DeliveryDelivered, bot.DeliveryRead, bot.DeliveryFailed:
 		default:

@@ -143,10 +143,10 @@ func TestWebhookMessages(t *testing.T) {
 			if err := e.deliver(t, notification(payload)); err != nil {
 				t.Fatalf("HandleWebhook: %v", err)
 			}
-			if len(e.sink.messages) != 1 {
-				t.Fatalf("Sink received %d messages, want 1", len(e.sink.messages))
+			if len(e.sink.Messages()) != 1 {
+				t.Fatalf("Sink received %d messages, want 1", len(e.sink.Messages()))
 			}
-			got := e.sink.messages[0]
+			got := e.sink.Messages()[0]
 			if !got.SentAt.Equal(tc.want.SentAt) {
 				t.Errorf("SentAt = %v, want %v", got.SentAt, tc.want.SentAt)
 			}
@@ -178,11 +178,11 @@ func TestWebhookStatuses(t *testing.T) {
 		{Transport: Name, ExternalID: "wamid.F", Status: bot.DeliveryFailed, At: testNow,
 			Reason: "Message undeliverable (code 131026): Message Undeliverable."},
 	}
-	if len(e.sink.reports) != len(want) {
-		t.Fatalf("reports = %+v, want %d (deleted ignored)", e.sink.reports, len(want))
+	if len(e.sink.Reports()) != len(want) {
+		t.Fatalf("reports = %+v, want %d (deleted ignored)", e.sink.Reports(), len(want))
 	}
 	for i, w := range want {
-		got := e.sink.reports[i]
+		got := e.sink.Reports()[i]
 		if !got.At.Equal(w.At) {
 			t.Errorf("report %d At = %v, want %v", i, got.At, w.At)
 		}
@@ -201,8 +201,9 @@ func TestWebhookIgnoresOtherPhoneNumbers(t *testing.T) {
 	if err := e.deliver(t, notification(foreign, ours)); err != nil {
 		t.Fatal(err)
 	}
-	if len(e.sink.messages) != 1 || e.sink.messages[0].ExternalID != "wamid.OURS" || len(e.sink.reports) != 0 {
-		t.Fatalf("sink got %+v / %+v, want only wamid.OURS", e.sink.messages, e.sink.reports)
+	msgs, reps := e.sink.Messages(), e.sink.Reports()
+	if len(msgs) != 1 || msgs[0].ExternalID != "wamid.OURS" || len(reps) != 0 {
+		t.Fatalf("sink got %+v / %+v, want only wamid.OURS", msgs, reps)
 	}
 }
 
@@ -225,15 +226,15 @@ func TestWebhookSignature(t *testing.T) {
 			e := newEnv(t)
 			err := e.tr.HandleWebhook(context.Background(), []byte(body), tc.signature)
 			if tc.ok {
-				if err != nil || len(e.sink.messages) != 1 {
-					t.Fatalf("HandleWebhook = %v with %d messages, want accepted", err, len(e.sink.messages))
+				if err != nil || len(e.sink.Messages()) != 1 {
+					t.Fatalf("HandleWebhook = %v with %d messages, want accepted", err, len(e.sink.Messages()))
 				}
 				return
 			}
 			if bot.ErrorCodeOf(err) != bot.CodeUnauthenticated {
 				t.Fatalf("HandleWebhook = %v, want an unauthenticated bot.Error", err)
 			}
-			if len(e.sink.messages) != 0 {
+			if len(e.sink.Messages()) != 0 {
 				t.Errorf("an unsigned webhook reached the sink")
 			}
 		})
@@ -252,14 +253,14 @@ func TestWebhookMalformedBodyIsInvalid(t *testing.T) {
 
 func TestWebhookOtherObjectsAreIgnored(t *testing.T) {
 	e := newEnv(t)
-	if err := e.deliver(t, `{"object":"page","entry":[]}`); err != nil || len(e.sink.messages) != 0 {
+	if err := e.deliver(t, `{"object":"page","entry":[]}`); err != nil || len(e.sink.Messages()) != 0 {
 		t.Fatalf("HandleWebhook = %v, want nil and nothing received", err)
 	}
 }
 
 func TestWebhookFailsWhenTheSinkFails(t *testing.T) {
 	e := newEnv(t)
-	e.sink.fail = errors.New("disk full")
+	e.sink.Fail = errors.New("disk full")
 	err := e.deliver(t, notification(value(testPhoneID, `"messages":[{`+fromDebtor("wamid.T1", time.Minute)+`,"type":"text","text":{"body":"oi"}}]`)))
 	if err == nil || !strings.Contains(err.Error(), "disk full") || bot.ErrorCodeOf(err) != bot.CodeInternal {
 		t.Fatalf("HandleWebhook = %v, want the sink's failure so Meta delivers again", err)

@@ -15,8 +15,8 @@ import (
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
 
-	"github.com/quitabot/quita/bot"
 	"github.com/quitabot/quita/bot/clock"
+	"github.com/quitabot/quita/bot/transport/transporttest"
 	"github.com/quitabot/quita/store"
 )
 
@@ -223,52 +223,8 @@ func (d *fakeDevices) Client(_ context.Context, jid types.JID) (client, error) {
 	return d.cli, nil
 }
 
-// fakeSink records what the transport hands over; fail makes it refuse.
-type fakeSink struct {
-	mu       sync.Mutex
-	received []bot.InboundMessage
-	reports  []bot.DeliveryReport
-	links    []bot.LinkState
-	fail     error
-}
-
-func (s *fakeSink) Receive(_ context.Context, m bot.InboundMessage) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.fail != nil {
-		return s.fail
-	}
-	s.received = append(s.received, m)
-	return nil
-}
-
-func (s *fakeSink) Report(_ context.Context, r bot.DeliveryReport) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.fail != nil {
-		return s.fail
-	}
-	s.reports = append(s.reports, r)
-	return nil
-}
-
-func (s *fakeSink) Link(st bot.LinkState) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.links = append(s.links, st)
-}
-
-func (s *fakeSink) linkStates() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []string
-	for _, l := range s.links {
-		if len(out) == 0 || out[len(out)-1] != l.State {
-			out = append(out, l.State)
-		}
-	}
-	return out
-}
+// fakeSink records what the transport hands over; Fail makes it refuse.
+type fakeSink = transporttest.Sink
 
 // harness is a transport with one line whose session runs a fake client,
 // a manual clock, and sleeps that move the clock instead of waiting.

@@ -72,7 +72,7 @@ func TestHealthEvents(t *testing.T) {
 			if tc.wantAt > 0 && !got.at.Equal(testStart.Add(tc.wantAt)) {
 				t.Errorf("retry at %v, want %v", got.at, testStart.Add(tc.wantAt))
 			}
-			if tc.wantState != bot.LinkConnecting && len(h.sink.links) == 0 {
+			if tc.wantState != bot.LinkConnecting && len(h.sink.Links()) == 0 {
 				t.Error("the Sink was not told")
 			}
 		})
@@ -156,7 +156,7 @@ func (r *runHarness) run(t *testing.T) {
 	select {
 	case <-r.l.done:
 	case <-time.After(5 * time.Second):
-		t.Fatalf("the line did not stop; connects %d, states %v", r.cli.connectCount(), r.sink.linkStates())
+		t.Fatalf("the line did not stop; connects %d, states %v", r.cli.connectCount(), r.sink.LinkStates())
 	}
 }
 
@@ -211,8 +211,8 @@ func TestOfflineBacksOffQuietly(t *testing.T) {
 			t.Fatalf("waits = %v, want doubling from 2s capped at 5m", waits)
 		}
 	}
-	if states := r.sink.linkStates(); len(r.sink.links) != 1 || states[0] != bot.LinkDisconnected {
-		t.Errorf("links = %+v; want one disconnected report for the whole streak", r.sink.links)
+	if states := r.sink.LinkStates(); len(r.sink.Links()) != 1 || states[0] != bot.LinkDisconnected {
+		t.Errorf("links = %+v; want one disconnected report for the whole streak", r.sink.Links())
 	}
 	if !strings.Contains(r.l.linkState().Detail, "no such host") {
 		t.Errorf("detail = %q", r.l.linkState().Detail)
@@ -236,7 +236,7 @@ func TestReconnectAfterDisconnect(t *testing.T) {
 	// A retry does not flap through connecting: disconnected holds until the
 	// next success.
 	want := []string{bot.LinkConnected, bot.LinkDisconnected, bot.LinkConnected, bot.LinkStreamReplaced}
-	if got := r.sink.linkStates(); strings.Join(got, ",") != strings.Join(want, ",") {
+	if got := r.sink.LinkStates(); strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("states = %v, want %v", got, want)
 	}
 }

@@ -67,10 +67,10 @@ func TestMessageMapping(t *testing.T) {
 			if !h.cli.dispatch(dm(debtorJID, "MSG1", testStart.Add(-time.Minute), tc.msg)) {
 				t.Fatal("handler reported failure")
 			}
-			if len(h.sink.received) != 1 {
-				t.Fatalf("received %d messages, want 1", len(h.sink.received))
+			if len(h.sink.Messages()) != 1 {
+				t.Fatalf("received %d messages, want 1", len(h.sink.Messages()))
 			}
-			got := h.sink.received[0]
+			got := h.sink.Messages()[0]
 			if got.Transport != Name || got.ExternalID != "MSG1" || got.From != debtor || got.Kind != bot.InboundDebtor {
 				t.Errorf("envelope = %+v", got)
 			}
@@ -112,8 +112,8 @@ func TestIgnoredMessages(t *testing.T) {
 			if !h.cli.dispatch(tc.evt) {
 				t.Fatal("an ignored message must still be acknowledged")
 			}
-			if len(h.sink.received) != 0 {
-				t.Fatalf("received %+v", h.sink.received)
+			if len(h.sink.Messages()) != 0 {
+				t.Fatalf("received %+v", h.sink.Messages())
 			}
 		})
 	}
@@ -129,13 +129,13 @@ func fromMe(id string, ts time.Time, device uint16) *events.Message {
 func TestOwnEchoIgnoredAndOperatorMessage(t *testing.T) {
 	h := newHarness(t)
 	ours := newMessageID(h.cli.key)
-	if !h.cli.dispatch(fromMe(ours, testStart, 3)) || len(h.sink.received) != 0 {
-		t.Fatalf("our own send came back as inbound: %+v", h.sink.received)
+	if !h.cli.dispatch(fromMe(ours, testStart, 3)) || len(h.sink.Messages()) != 0 {
+		t.Fatalf("our own send came back as inbound: %+v", h.sink.Messages())
 	}
-	if !h.cli.dispatch(fromMe("3A1B2C3D4E5F60718293", testStart.Add(-48*time.Hour), 0)) || len(h.sink.received) != 1 {
-		t.Fatalf("operator message: received %+v", h.sink.received)
+	if !h.cli.dispatch(fromMe("3A1B2C3D4E5F60718293", testStart.Add(-48*time.Hour), 0)) || len(h.sink.Messages()) != 1 {
+		t.Fatalf("operator message: received %+v", h.sink.Messages())
 	}
-	got := h.sink.received[0]
+	got := h.sink.Messages()[0]
 	if got.Kind != bot.InboundOperator || got.From != debtor || got.Text != "Oi, aqui é a Ana" {
 		t.Errorf("operator message = %+v", got)
 	}
@@ -145,8 +145,8 @@ func TestOldMessageIsHistory(t *testing.T) {
 	h := newHarness(t, func(c *Config) { c.MaxReplyAge = time.Hour })
 	h.cli.dispatch(dm(debtorJID, "OLD", testStart.Add(-2*time.Hour), &waE2E.Message{Conversation: proto.String("oi")}))
 	h.cli.dispatch(dm(debtorJID, "NEW", testStart.Add(-59*time.Minute), &waE2E.Message{Conversation: proto.String("oi")}))
-	if len(h.sink.received) != 2 || h.sink.received[0].Kind != bot.InboundHistory || h.sink.received[1].Kind != bot.InboundDebtor {
-		t.Fatalf("kinds = %+v", h.sink.received)
+	if msgs := h.sink.Messages(); len(msgs) != 2 || msgs[0].Kind != bot.InboundHistory || msgs[1].Kind != bot.InboundDebtor {
+		t.Fatalf("kinds = %+v", msgs)
 	}
 }
 
@@ -156,17 +156,17 @@ func TestUndecryptableBecomesSystemEntry(t *testing.T) {
 		ID: "BROKEN", Timestamp: testStart}}
 	h.cli.dispatch(evt)
 	h.cli.dispatch(&events.UndecryptableMessage{Info: evt.Info, DecryptFailMode: events.DecryptFailHide})
-	if len(h.sink.received) != 1 {
-		t.Fatalf("received %+v", h.sink.received)
+	if len(h.sink.Messages()) != 1 {
+		t.Fatalf("received %+v", h.sink.Messages())
 	}
-	got := h.sink.received[0]
+	got := h.sink.Messages()[0]
 	if got.Kind != bot.InboundUndecryptable || got.From != debtor || got.ExternalID != "undecryptable:BROKEN" {
 		t.Errorf("undecryptable = %+v", got)
 	}
 	// If the sender's retry decrypts, the real message is not a replay.
 	h.cli.dispatch(dm(debtorJID, "BROKEN", testStart, &waE2E.Message{Conversation: proto.String("oi")}))
-	if len(h.sink.received) != 2 || h.sink.received[1].ExternalID != "BROKEN" {
-		t.Fatalf("retried message: %+v", h.sink.received)
+	if len(h.sink.Messages()) != 2 || h.sink.Messages()[1].ExternalID != "BROKEN" {
+		t.Fatalf("retried message: %+v", h.sink.Messages())
 	}
 }
 
@@ -200,13 +200,13 @@ func TestIdentityResolution(t *testing.T) {
 				t.Fatal("handler failed")
 			}
 			if tc.wantFrom == "" {
-				if len(h.sink.received) != 0 {
-					t.Fatalf("an unresolved LID must not invent a number: %+v", h.sink.received)
+				if len(h.sink.Messages()) != 0 {
+					t.Fatalf("an unresolved LID must not invent a number: %+v", h.sink.Messages())
 				}
 				return
 			}
-			if len(h.sink.received) != 1 || h.sink.received[0].From != tc.wantFrom {
-				t.Fatalf("received %+v, want from %s", h.sink.received, tc.wantFrom)
+			if len(h.sink.Messages()) != 1 || h.sink.Messages()[0].From != tc.wantFrom {
+				t.Fatalf("received %+v, want from %s", h.sink.Messages(), tc.wantFrom)
 			}
 			if tc.wantPut && (len(h.cli.puts) == 0 || h.cli.puts[0] != [2]types.JID{debtorLID, debtorJID}) {
 				t.Errorf("LID mapping not stored: %v", h.cli.puts)
@@ -220,7 +220,7 @@ func TestIdentityResolution(t *testing.T) {
 
 func TestSinkFailureLeavesMessageUnacknowledged(t *testing.T) {
 	h := newHarness(t)
-	h.sink.fail = errors.New("database is down")
+	h.sink.Fail = errors.New("database is down")
 	if h.cli.dispatch(dm(debtorJID, "M1", testStart, &waE2E.Message{Conversation: proto.String("oi")})) {
 		t.Fatal("handler reported success although the message was not stored")
 	}
@@ -232,9 +232,9 @@ func TestSinkFailureLeavesMessageUnacknowledged(t *testing.T) {
 	default:
 		t.Error("no reconnect asked for")
 	}
-	h.sink.fail = nil
-	if !h.cli.dispatch(dm(debtorJID, "M1", testStart, &waE2E.Message{Conversation: proto.String("oi")})) || len(h.sink.received) != 1 {
-		t.Fatalf("redelivery not stored: %+v", h.sink.received)
+	h.sink.Fail = nil
+	if !h.cli.dispatch(dm(debtorJID, "M1", testStart, &waE2E.Message{Conversation: proto.String("oi")})) || len(h.sink.Messages()) != 1 {
+		t.Fatalf("redelivery not stored: %+v", h.sink.Messages())
 	}
 }
 
@@ -248,17 +248,17 @@ func TestDownloadFailures(t *testing.T) {
 				t.Fatalf("attempt %d acknowledged a receipt that was not downloaded", i)
 			}
 		}
-		if !h.cli.dispatch(dm(debtorJID, "IMG", testStart, img)) || len(h.sink.received) != 1 {
+		if !h.cli.dispatch(dm(debtorJID, "IMG", testStart, img)) || len(h.sink.Messages()) != 1 {
 			t.Fatal("after the last attempt the message must be recorded")
 		}
-		if m := h.sink.received[0].Media; m == nil || m.Type != "image" || len(m.Data) != 0 {
+		if m := h.sink.Messages()[0].Media; m == nil || m.Type != "image" || len(m.Data) != 0 {
 			t.Errorf("media = %+v", m)
 		}
 	})
 	t.Run("expired media at once", func(t *testing.T) {
 		h := newHarness(t)
 		h.cli.download = func() ([]byte, error) { return nil, whatsmeow.ErrMediaDownloadFailedWith410 }
-		if !h.cli.dispatch(dm(debtorJID, "IMG", testStart, img)) || len(h.sink.received) != 1 {
+		if !h.cli.dispatch(dm(debtorJID, "IMG", testStart, img)) || len(h.sink.Messages()) != 1 {
 			t.Fatal("expired media must not block the message")
 		}
 	})
@@ -266,7 +266,7 @@ func TestDownloadFailures(t *testing.T) {
 		h := newHarness(t, func(c *Config) { c.MaxMediaBytes = 10 })
 		big := &waE2E.Message{DocumentMessage: &waE2E.DocumentMessage{FileLength: proto.Uint64(11)}}
 		h.cli.download = func() ([]byte, error) { t.Fatal("oversized file downloaded"); return nil, nil }
-		if !h.cli.dispatch(dm(debtorJID, "DOC", testStart, big)) || len(h.sink.received) != 1 {
+		if !h.cli.dispatch(dm(debtorJID, "DOC", testStart, big)) || len(h.sink.Messages()) != 1 {
 			t.Fatal("oversized file must be recorded without bytes")
 		}
 	})
@@ -295,15 +295,15 @@ func TestReceipts(t *testing.T) {
 		}
 	}
 	want := []string{bot.DeliveryDelivered, bot.DeliveryRead, bot.DeliveryRead, bot.DeliveryFailed}
-	if len(h.sink.reports) != len(want) {
-		t.Fatalf("reports = %+v", h.sink.reports)
+	if len(h.sink.Reports()) != len(want) {
+		t.Fatalf("reports = %+v", h.sink.Reports())
 	}
-	for i, r := range h.sink.reports {
+	for i, r := range h.sink.Reports() {
 		if r.Status != want[i] || r.ExternalID != ours || r.Transport != Name || !r.At.Equal(at) {
 			t.Errorf("report %d = %+v, want %s", i, r, want[i])
 		}
 	}
-	h.sink.fail = errors.New("db down")
+	h.sink.Fail = errors.New("db down")
 	if h.cli.dispatch(receipt(types.ReceiptTypeRead, false, ours)) {
 		t.Error("a receipt that was not stored must not be acknowledged")
 	}
@@ -324,10 +324,10 @@ func TestHistorySyncIsRecordedNotAnswered(t *testing.T) {
 				web("H1", false, time.Minute), web("H2", true, time.Minute), web("H3", false, 90*24*time.Hour)}},
 			{ID: proto.String("120363000000000000@g.us"), Messages: []*waHistorySync.HistorySyncMsg{web("G1", false, time.Minute)}},
 		}}})
-	if len(h.sink.received) != 1 {
-		t.Fatalf("received %+v, want only H1", h.sink.received)
+	if len(h.sink.Messages()) != 1 {
+		t.Fatalf("received %+v, want only H1", h.sink.Messages())
 	}
-	if got := h.sink.received[0]; got.ExternalID != "H1" || got.Kind != bot.InboundHistory || got.From != debtor {
+	if got := h.sink.Messages()[0]; got.ExternalID != "H1" || got.Kind != bot.InboundHistory || got.From != debtor {
 		t.Errorf("history message = %+v", got)
 	}
 }

@@ -52,8 +52,8 @@ func TestSendTextWithButtonsAndReceipt(t *testing.T) {
 	}
 	h.cli.dispatch(&events.Receipt{MessageSource: types.MessageSource{Chat: debtorJID, Sender: debtorJID},
 		MessageIDs: []string{id}, Type: types.ReceiptTypeRead, Timestamp: testStart})
-	if len(h.sink.reports) != 1 || h.sink.reports[0].ExternalID != id || h.sink.reports[0].Status != bot.DeliveryRead {
-		t.Errorf("reports = %+v", h.sink.reports)
+	if reps := h.sink.Reports(); len(reps) != 1 || reps[0].ExternalID != id || reps[0].Status != bot.DeliveryRead {
+		t.Errorf("reports = %+v", reps)
 	}
 }
 

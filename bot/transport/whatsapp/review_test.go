@@ -29,12 +29,6 @@ func eventually(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-func (s *fakeSink) reportCount() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.reports)
-}
-
 // The engine leases an outbox item for a minute: a Send must end well
 // inside it instead of sleeping through pacing or waiting 75 s (whatsmeow's
 // default) for the server.
@@ -202,16 +196,12 @@ func TestNoLinkReportsAfterClose(t *testing.T) {
 	if err := h.tr.Close(); err != nil {
 		t.Fatal(err)
 	}
-	h.sink.mu.Lock()
-	n := len(h.sink.links)
-	h.sink.mu.Unlock()
+	n := len(h.sink.Links())
 	h.line.setState(bot.LinkDisconnected, "late", time.Time{})
 	h.cli.dispatch(&events.QR{Codes: []string{"2@late"}})
 	time.Sleep(20 * time.Millisecond)
-	h.sink.mu.Lock()
-	defer h.sink.mu.Unlock()
-	if len(h.sink.links) != n {
-		t.Errorf("the Sink heard %v after Close (the composition root closes it then)", h.sink.links[n:])
+	if links := h.sink.Links(); len(links) != n {
+		t.Errorf("the Sink heard %v after Close (the composition root closes it then)", links[n:])
 	}
 }
 
@@ -310,11 +300,11 @@ func TestReceiptBeforeSendReturnsIsReplayed(t *testing.T) {
 	}
 	h.cli.dispatch(&events.Receipt{MessageSource: types.MessageSource{Chat: debtorJID, Sender: debtorJID},
 		MessageIDs: []string{id}, Type: types.ReceiptTypeDelivered, Timestamp: testStart})
-	if h.sink.reportCount() != 1 {
-		t.Fatalf("reports = %d", h.sink.reportCount())
+	if len(h.sink.Reports()) != 1 {
+		t.Fatalf("reports = %d", len(h.sink.Reports()))
 	}
 	fired <- time.Time{}
-	eventually(t, "the replayed report", func() bool { return h.sink.reportCount() == 2 })
+	eventually(t, "the replayed report", func() bool { return len(h.sink.Reports()) == 2 })
 	if old := newMessageID(h.cli.key); h.tr.isRecent(old) {
 		t.Error("an id this process did not send counts as recent")
 	}
@@ -322,7 +312,7 @@ func TestReceiptBeforeSendReturnsIsReplayed(t *testing.T) {
 
 func TestReceiptNotStoredAsksForRedelivery(t *testing.T) {
 	h := newHarness(t)
-	h.sink.fail = errors.New("db down")
+	h.sink.Fail = errors.New("db down")
 	if h.cli.dispatch(&events.Receipt{MessageSource: types.MessageSource{Chat: debtorJID, Sender: debtorJID},
 		MessageIDs: []string{newMessageID(h.cli.key)}, Type: types.ReceiptTypeRead}) {
 		t.Fatal("acknowledged")
