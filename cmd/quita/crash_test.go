@@ -280,26 +280,7 @@ func TestCrashDuringReminderRun(t *testing.T) {
 				}
 				waitForCounts(t, p, phones, (k+1)*perStep, step)
 			}
-			// Anything still in flight would show up now.
-			time.Sleep(2 * time.Second)
-			for i, c := range outboxCounts(t, p, phones) {
-				if c != len(days)*perStep {
-					t.Errorf("%s holds %d reminder messages, want %d", phones[i], c, len(days)*perStep)
-				}
-			}
-			var problems atomic.Int64
-			report := func(format string, args ...any) {
-				if problems.Add(1) <= 20 {
-					t.Errorf(format, args...)
-				}
-			}
-			runParallel(len(phones), 4, func(i int) {
-				var list struct{ Conversations []struct{ ID string } }
-				p.must("GET", "/v1/conversations?phone="+url.QueryEscape(phones[i]), nil, &list)
-				for _, c := range list.Conversations {
-					verifyChain(p, c.ID, -1, report)
-				}
-			})
+			checkRemindedOnce(t, phones, len(days)*perStep, false, func(int) *proc { return p })
 			p.stop()
 			t.Logf("%s: %d debtors × %d steps × %d messages, each sent exactly once; total %v", backend, debtors, len(days), perStep, time.Since(start).Round(time.Millisecond))
 		})
@@ -440,28 +421,7 @@ func TestTwoInstances(t *testing.T) {
 		}
 		waitForCounts(t, procs[k%2], reminded, (k+1)*perStep, step)
 	}
-	time.Sleep(2 * time.Second)
-	for i, c := range outboxCounts(t, a, reminded) {
-		if c != len(days)*perStep {
-			t.Errorf("%s holds %d reminder messages, want %d", reminded[i], c, len(days)*perStep)
-		}
-	}
-	var problems atomic.Int64
-	report := func(format string, args ...any) {
-		if problems.Add(1) <= 20 {
-			t.Errorf(format, args...)
-		}
-	}
-	runParallel(len(reminded), 4, func(i int) {
-		var list struct{ Conversations []struct{ ID string } }
-		procs[i%2].must("GET", "/v1/conversations?phone="+url.QueryEscape(reminded[i]), nil, &list)
-		if len(list.Conversations) != 1 {
-			report("%s: %d conversations, want 1", reminded[i], len(list.Conversations))
-		}
-		for _, c := range list.Conversations {
-			verifyChain(procs[i%2], c.ID, -1, report)
-		}
-	})
+	checkRemindedOnce(t, reminded, len(days)*perStep, true, func(i int) *proc { return procs[i%2] })
 	// The chatters' conversations again, after the reminder days.
 	checkExactlyOnce(t, procs[1], msgs, answers)
 	for _, p := range procs {
@@ -500,4 +460,35 @@ func TestBenchToolAgainstARealQuita(t *testing.T) {
 	if want := min(debtors, requests, 1000); len(list.Conversations) != want {
 		t.Fatalf("%d conversations, want one per debtor (%d)", len(list.Conversations), want)
 	}
+}
+
+// checkRemindedOnce waits for anything still in flight, then checks that
+// each phone's outbox holds exactly want reminder messages (counted on the
+// first phone's process) and that every one of its conversations' chains
+// verifies; with single, also that each phone has exactly one
+// conversation. on picks the process that answers for phone i.
+func checkRemindedOnce(t *testing.T, phones []string, want int, single bool, on func(i int) *proc) {
+	t.Helper()
+	time.Sleep(2 * time.Second)
+	for i, c := range outboxCounts(t, on(0), phones) {
+		if c != want {
+			t.Errorf("%s holds %d reminder messages, want %d", phones[i], c, want)
+		}
+	}
+	var problems atomic.Int64
+	report := func(format string, args ...any) {
+		if problems.Add(1) <= 20 {
+			t.Errorf(format, args...)
+		}
+	}
+	runParallel(len(phones), 4, func(i int) {
+		var list struct{ Conversations []struct{ ID string } }
+		on(i).must("GET", "/v1/conversations?phone="+url.QueryEscape(phones[i]), nil, &list)
+		if single && len(list.Conversations) != 1 {
+			report("%s: %d conversations, want 1", phones[i], len(list.Conversations))
+		}
+		for _, c := range list.Conversations {
+			verifyChain(on(i), c.ID, -1, report)
+		}
+	})
 }
