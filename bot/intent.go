@@ -43,7 +43,33 @@ type Entities struct {
 	AmountCents  int64  `json:"amount_cents,omitempty"`
 	Installments int    `json:"installments,omitempty"`
 	Option       string `json:"option,omitempty"`
+	// Topic is a finer distinction inside an intent that the flows act on
+	// (contract §3 keeps the 17 intent names stable): one of the Topic
+	// constants, or empty.
+	Topic string `json:"topic,omitempty"`
 }
+
+// Topics a message can carry besides its intent (Entities.Topic).
+const (
+	// TopicWhoIsWriting asks who is writing, which company, what it is
+	// about, whether it is a scam, or the creditor's CNPJ.
+	TopicWhoIsWriting = "who_is_writing"
+	// TopicThirdParty is someone else answering for the holder: a relative,
+	// a colleague, a carer ("aqui é o filho dela").
+	TopicThirdParty = "third_party"
+	// TopicDeceased says the holder died ("ela faleceu").
+	TopicDeceased = "deceased"
+	// TopicSelf is the writer saying they are the holder ("sou eu sim"),
+	// which takes back an earlier "não".
+	TopicSelf = "self"
+	// TopicOptIn asks to receive messages again after an opt-out ("VOLTAR").
+	TopicOptIn = "opt_in"
+	// TopicPlanCancel asks to cancel an installment plan.
+	TopicPlanCancel = "plan_cancel"
+	// TopicInstallment is about one installment of a plan ("o boleto da
+	// parcela"), not the whole invoice.
+	TopicInstallment = "installment"
+)
 
 // Classification is the understanding of one message.
 type Classification struct {

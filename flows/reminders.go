@@ -25,6 +25,10 @@ const EventReminder = "reminder"
 const (
 	ReminderStep     = "step"     // a cadence (or installment) step to send
 	ReminderEscalate = "escalate" // the cadence is over: hand over per policy
+	// ReminderClaimReview: a payment claim's review window passed with no
+	// word from billing or an agent; a person takes the case and the
+	// debtor is told so. Collection of the invoice stays paused.
+	ReminderClaimReview = "claim_review"
 )
 
 // intentReminder is not a debtor intent: it is what a reminder sent to an

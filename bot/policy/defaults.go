@@ -25,6 +25,7 @@ func Default() Policy {
 			Escalation:      Escalation{Action: EscalateAgent, OffsetDays: 35},
 			Segments:        []Segment{},
 			TimeBarredYears: 5,
+			FirstContact:    FirstContactDiscreet,
 		},
 		ContactWindows: ContactWindows{
 			Monday:    "09:00-18:00",

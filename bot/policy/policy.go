@@ -135,7 +135,25 @@ type Reminders struct {
 	// many years old: such debts are prescribed (CC art. 206 §5 I) and
 	// charging them is abusive.
 	TimeBarredYears int `yaml:"time_barred_years"`
+	// FirstContact is what a reminder tells a number whose identity is not
+	// confirmed yet: FirstContactDiscreet, FirstContactIdentity or
+	// FirstContactFull.
+	FirstContact string `yaml:"first_contact"`
 }
+
+// First-contact modes (reminders.first_contact).
+const (
+	// FirstContactDiscreet names the creditor and the first name, says it
+	// is about "sua fatura" and its due date, no amount, how to confirm and
+	// how to stop. The default.
+	FirstContactDiscreet = "discreet"
+	// FirstContactIdentity only asks "falo com …?" (first name), at most
+	// twice without an answer until the person writes.
+	FirstContactIdentity = "identity"
+	// FirstContactFull sends the whole reminder: for creditors whose
+	// numbers come from their own customers.
+	FirstContactFull = "full"
+)
 
 // ContactWindows are the hours in which proactive messages may be sent, in
 // the business time zone. Replies to a debtor who writes are not limited by

@@ -95,6 +95,11 @@ func (r Reminders) validate() *Error {
 	if err := inRange("reminders.time_barred_years", r.TimeBarredYears, 1, 10); err != nil {
 		return err
 	}
+	switch r.FirstContact {
+	case FirstContactDiscreet, FirstContactIdentity, FirstContactFull:
+	default:
+		return bad("reminders.first_contact", "%q is not discreet, identity or full", r.FirstContact)
+	}
 	limit := r.TimeBarredYears * 365
 	if err := validateSteps("reminders.cadence", r.Cadence, limit); err != nil {
 		return err
