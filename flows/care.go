@@ -41,6 +41,9 @@ type CareMemory struct {
 	// outlives the state, so proactive senders can refuse this contact
 	// even after an agent moves the conversation elsewhere.
 	OptedOutOn string `json:"opted_out_on,omitempty"`
+	// DeceasedOn is the day someone said the holder died: collection stops
+	// for good and a person takes the case.
+	DeceasedOn string `json:"deceased_on,omitempty"`
 }
 
 // Reasons carried by conversation.handoff.
@@ -64,15 +67,9 @@ var careMenu = map[string]bot.Intent{
 
 func init() {
 	byIntent[bot.IntentDisputeAmount] = careDispute
-	byIntent[bot.IntentHumanAgent] = func(_ string, mem Memory, _ Input, env Env) Result {
-		return careHandoff(mem, env, handoffRequested)
-	}
-	byIntent[bot.IntentOptOut] = careOptOut
 	byIntent[bot.IntentUnknown] = careUnknown
 	byIntent[bot.IntentAffirmative] = careAcknowledge
 	byIntent[bot.IntentNegative] = careAcknowledge
-	byState[StateWithAgent] = careWithAgent
-	byState[StateOptedOut] = careOptedOut
 	byState[StateMenuFull] = careMenuChoice
 	byState[StateOfferHuman] = careOfferHuman
 	byState[StateDisputeInvoice] = careDisputeChoice
@@ -122,37 +119,25 @@ func careWhen(env Env) Part {
 }
 
 // careOptOut honours "pare de me mandar mensagem" at once, for whoever
-// writes: one kind confirmation, then silence for good. Coming back needs
-// a person (the confirmation gives the official contact), because a bot
-// that reads "quero voltar" loosely could message someone who said stop.
+// writes and in any state: one kind confirmation, then no proactive
+// message ever again. The person may still write and is answered; "VOLTAR"
+// gives consent back (rights.go).
 func careOptOut(_ string, mem Memory, _ Input, env Env) Result {
 	mem.Unknowns = 0
-	mem.PendingIntent = ""
+	mem.PendingIntent, mem.PendingText, mem.PendingEntities, mem.PendingMedia = "", "", bot.Entities{}, nil
 	mem.Care.DisputeReason, mem.Care.DisputeOptions = "", nil
-	mem.Care.OptedOutOn = env.Today
-	return Result{State: StateOptedOut, Memory: mem, Actions: []Action{
-		reply(say("care.optout.confirm", nil)),
-		SetStatus{Status: bot.StatusResolved},
-		Emit{Type: "contact.opted_out", Data: map[string]any{}},
-	}}
+	actions := []Action{reply(say("care.optout.confirm", nil)), SetStatus{Status: bot.StatusResolved}}
+	if mem.Care.OptedOutOn == "" {
+		mem.Care.OptedOutOn = env.Today
+		actions = append(actions, Emit{Type: "contact.opted_out", Data: map[string]any{}})
+	}
+	return Result{State: StateOptedOut, Memory: mem, Actions: actions}
 }
 
 // careWithAgent keeps the bot quiet while a person handles the
-// conversation. Only a request to stop or a "wrong number" still acts:
-// both must be honoured whoever is in charge.
-func careWithAgent(state string, mem Memory, in Input, env Env) Result {
-	switch in.Class.Intent {
-	case bot.IntentOptOut:
-		return careOptOut(state, mem, in, env)
-	case bot.IntentWrongPerson:
-		return answerIntent(state, mem, in, env)
-	}
+// conversation; the rights (rights.go) were honoured before this.
+func careWithAgent(_ string, mem Memory, _ Input, _ Env) Result {
 	return Result{State: StateWithAgent, Memory: mem}
-}
-
-// careOptedOut never answers: the debtor asked for no more messages.
-func careOptedOut(_ string, mem Memory, _ Input, _ Env) Result {
-	return Result{State: StateOptedOut, Memory: mem}
 }
 
 // careUnknown answers what the bot did not understand: an apology and the

@@ -7,7 +7,7 @@ import "github.com/quitabot/quita/bot"
 // own messages): where only pre-approved templates may start a
 // conversation (the WhatsApp Cloud API outside its 24-hour window), each
 // needs one.
-var ProactiveKeys = []string{"reminder.identity", "reminder.code", "deal.promise.missed", "paid.thanks", "paid.thanks_private"}
+var ProactiveKeys = []string{"reminder.hello", "reminder.hello_document", "reminder.claim_review.private", "reminder.claim_review.one", "reminder.claim_review.many", "reminder.code", "deal.promise.missed", "paid.thanks", "paid.thanks_private"}
 
 // event handles what happens to a conversation without a debtor message.
 func event(state string, mem Memory, in Input, env Env) Result {
@@ -27,7 +27,7 @@ func event(state string, mem Memory, in Input, env Env) Result {
 // payment. A closed number (wrong person) hears nothing; a person not yet
 // confirmed hears a thanks without any detail of the debt.
 func paymentConfirmed(state string, mem Memory, inv bot.Invoice, env Env) Result {
-	if state == StateClosed || state == StateOptedOut || state == StateWithAgent || env.Customer == nil {
+	if stop := ProactiveStop(state, mem, env.Policy); stop != "" && stop != "unanswered" || env.Customer == nil {
 		// Closed and opted-out numbers hear nothing more; a person holding
 		// the conversation sees the payment in the transcript and speaks.
 		return Result{State: state, Memory: mem}

@@ -2,28 +2,37 @@ package flows
 
 import "github.com/quitabot/quita/bot"
 
-func init() {
-	byIntent[bot.IntentWrongPerson] = func(_ string, mem Memory, _ Input, _ Env) Result { return wrongPerson(mem) }
-}
-
 // askIdentity confirms who is on the other end before anything about the
 // debt is said, and remembers what they asked so it can be answered after.
 func askIdentity(mem Memory, in Input, env Env) Result {
-	if in.Class.Intent != bot.IntentGreeting && in.Class.Intent != bot.IntentUnknown || in.Media != nil {
-		mem.PendingIntent, mem.PendingText, mem.PendingEntities = in.Class.Intent, in.Text, in.Class.Entities
-		// A receipt sent before the identity check is kept, not lost.
-		mem.PendingMedia = in.Media
-	}
+	keepPending(&mem, in)
 	return Result{State: StateConfirmIdentity, Memory: mem, Actions: []Action{
 		reply(say("intro.unknown", nil)),
-		Reply{Parts: []Part{say("identity.ask", nameArgs(env))}, Buttons: yesNo()},
+		Reply{Parts: []Part{say("identity.ask", firstNameArgs(env))}, Buttons: yesNo()},
 	}}
 }
 
-// confirmIdentity handles the answer to "falo com …?".
-func confirmIdentity(mem Memory, in Input, env Env) Result {
+// keepPending remembers a request (or a receipt) made before the identity
+// check, so it is answered in full once the person confirms. Greetings and
+// words the bot did not understand leave an earlier request in place.
+func keepPending(mem *Memory, in Input) {
 	switch in.Class.Intent {
-	case bot.IntentAffirmative:
+	case bot.IntentGreeting, bot.IntentUnknown, bot.IntentThanks, bot.IntentAffirmative, bot.IntentNegative:
+		if in.Media == nil {
+			return
+		}
+	}
+	mem.PendingIntent, mem.PendingText, mem.PendingEntities = in.Class.Intent, in.Text, in.Class.Entities
+	// A receipt sent before the identity check is kept, not lost.
+	mem.PendingMedia = in.Media
+}
+
+// confirmIdentity handles the answer to "falo com …?". Only words it could
+// not read get "não entendi"; a request or a receipt sent instead of an
+// answer is kept for afterwards and the question asked again.
+func confirmIdentity(mem Memory, in Input, env Env) Result {
+	switch intent := in.Class.Intent; {
+	case intent == bot.IntentAffirmative || in.Class.Entities.Topic == bot.TopicSelf:
 		mem.IdentityConfirmed = true
 		pending := mem.PendingIntent
 		next := Input{Text: mem.PendingText, Class: bot.Classification{Intent: pending, Entities: mem.PendingEntities}, Media: mem.PendingMedia}
@@ -35,16 +44,27 @@ func confirmIdentity(mem Memory, in Input, env Env) Result {
 		confirmed := reply(say("identity.confirmed", nameArgs(env)))
 		res.Actions = append([]Action{confirmed}, res.Actions...)
 		return res
-	case bot.IntentNegative, bot.IntentWrongPerson:
+	case intent == bot.IntentNegative:
 		return wrongPerson(mem)
+	case intent == bot.IntentUnknown && in.Media == nil:
+		return Result{State: StateConfirmIdentity, Memory: mem, Actions: []Action{
+			Reply{Parts: []Part{say("identity.retry", firstNameArgs(env))}, Buttons: yesNo()},
+		}}
+	}
+	keepPending(&mem, in)
+	key := "identity.ask_again"
+	if payReceiptURL(in) != "" {
+		key = "identity.receipt_kept"
 	}
 	return Result{State: StateConfirmIdentity, Memory: mem, Actions: []Action{
-		Reply{Parts: []Part{say("identity.retry", nameArgs(env))}, Buttons: yesNo()},
+		Reply{Parts: []Part{say(key, firstNameArgs(env))}, Buttons: yesNo()},
 	}}
 }
 
 // wrongPerson ends contact with this number without disclosing anything.
+// The same conversation can still take it back ("sou eu sim").
 func wrongPerson(mem Memory) Result {
+	mem.IdentityConfirmed = false
 	mem.PendingIntent, mem.PendingText, mem.PendingEntities, mem.PendingMedia = "", "", bot.Entities{}, nil
 	return Result{State: StateClosed, Memory: mem, Actions: []Action{
 		reply(say("identity.denied", nil)),
@@ -54,10 +74,13 @@ func wrongPerson(mem Memory) Result {
 }
 
 // unknownNumber answers a number no customer has, without disclosing
-// whether anybody owes anything.
-func unknownNumber(state string, mem Memory, in Input) Result {
+// whether anybody owes anything. A receipt from it goes to a person.
+func unknownNumber(state string, mem Memory, in Input, env Env) Result {
 	if in.Class.Intent == bot.IntentThanks {
 		return Result{State: stateOr(state, StateMenu), Memory: mem}
+	}
+	if payReceiptURL(in) != "" {
+		return receiptForAPerson(stateOr(state, StateMenu), mem, env, say("intro.unknown", nil))
 	}
 	return Result{State: stateOr(state, StateMenu), Memory: mem, Actions: []Action{
 		reply(say("intro.unknown", nil), say("unknown_number", nil)),
@@ -68,6 +91,28 @@ func unknownNumber(state string, mem Memory, in Input) Result {
 // politely, never with debt details.
 func closed(mem Memory, env Env) Result {
 	return Result{State: StateClosed, Memory: mem, Actions: []Action{reply(say("closed", nil))}}
+}
+
+// closedAnswer answers a message on a closed number: a receipt still
+// reaches a person (whoever paid deserves an answer), anything else hears
+// that the number is out of the contacts and how to reach the creditor.
+func closedAnswer(mem Memory, in Input, env Env) Result {
+	if payReceiptURL(in) != "" {
+		return receiptForAPerson(StateClosed, mem, env)
+	}
+	return closed(mem, env)
+}
+
+// receiptForAPerson passes a receipt from someone the bot may tell nothing
+// to (an unknown or closed number) to a person at the creditor, who can
+// check it without the bot disclosing anything.
+func receiptForAPerson(state string, mem Memory, env Env, lead ...Part) Result {
+	mem.Care.Handoff = "receipt_review"
+	return Result{State: state, Memory: mem, Actions: []Action{
+		reply(append(lead, say("receipt.forwarded", nil), careWhen(env))...),
+		SetStatus{Status: bot.StatusNeedsAgent},
+		Emit{Type: "conversation.handoff", Data: map[string]any{"reason": "receipt_review"}},
+	}}
 }
 
 func yesNo() []Button {

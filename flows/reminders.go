@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/quitabot/quita/bot"
+	"github.com/quitabot/quita/bot/policy"
 )
 
 // The reminders topic renders the proactive cadence (bot/reminders plans
@@ -89,53 +90,39 @@ func init() {
 // The engine checks the stops before calling; this checks them again so a
 // reminder can never reach someone who asked for no more messages.
 func reminder(state string, mem Memory, in Input, env Env) Result {
-	if reminderStopped(state, mem, env) {
+	if ProactiveStop(state, mem, env.Policy) != "" || env.Customer == nil {
 		return Result{State: state, Memory: mem}
 	}
 	items := in.Reminder
 	if items == nil {
 		items = DecodeReminder(in.Text)
 	}
-	var steps, escalations []ReminderItem
+	var steps, escalations, reviews []ReminderItem
 	for _, it := range items {
 		if _, open := reminderInvoice(env, it.InvoiceID); !open {
 			continue // paid or cancelled since it was planned
 		}
-		if it.Kind == ReminderEscalate {
+		switch it.Kind {
+		case ReminderEscalate:
 			escalations = append(escalations, it)
-		} else {
+		case ReminderClaimReview:
+			reviews = append(reviews, it)
+		default:
 			steps = append(steps, it)
 		}
 	}
 	var actions []Action
 	next := state
 	if len(steps) > 0 {
-		identity := !mem.IdentityConfirmed
-		if identity {
-			actions = []Action{Reply{Parts: []Part{say("reminder.identity", nameArgs(env))}, Buttons: yesNo()}}
-			next = StateConfirmIdentity
-			// The debtor's own unanswered request goes first; else the
-			// reminder waits for "sim".
-			if mem.PendingIntent == "" || mem.PendingIntent == intentReminder {
-				mem.PendingIntent, mem.PendingText, mem.PendingEntities, mem.PendingMedia = intentReminder, EncodeReminder(steps), bot.Entities{}, nil
-			}
-		} else {
-			// A new exchange starts: a numbered question left on screen
-			// earlier must not catch the answer to this message.
-			actions, next = reminderMessage(steps, env, true), StateMenu
-		}
-		// Paid or cancelled before the message goes out: it is not sent.
-		about := make([]string, len(steps))
-		for i, it := range steps {
-			about[i] = it.InvoiceID
-		}
-		for i, a := range actions {
-			if r, ok := a.(Reply); ok {
-				r.About = about
-				actions[i] = r
-			}
-		}
-		actions = append(actions, Emit{Type: "reminder.sent", Data: reminderEvent(steps, identity)})
+		var msg []Action
+		msg, next = reminderFor(state, &mem, steps, env)
+		actions = append(actions, reminderAbout(msg, steps)...)
+		actions = append(actions, Emit{Type: "reminder.sent", Data: reminderEvent(steps, !mem.IdentityConfirmed)})
+	}
+	if len(reviews) > 0 {
+		var review []Action
+		review, next = claimReview(next, &mem, reviews, env)
+		actions = append(actions, review...)
 	}
 	if len(escalations) > 0 {
 		actions = append(actions, reminderEscalate(&mem, escalations)...)
@@ -143,39 +130,171 @@ func reminder(state string, mem Memory, in Input, env Env) Result {
 	return Result{State: next, Memory: mem, Actions: actions}
 }
 
+// reminderFor is the message of steps for this person, and the state it
+// leaves: the whole reminder for a confirmed debtor (or under
+// reminders.first_contact full), else the first-contact message the policy
+// chooses, which waits for "sim" to tell more.
+func reminderFor(state string, mem *Memory, steps []ReminderItem, env Env) ([]Action, string) {
+	mode := env.Policy.Reminders.FirstContact
+	if mem.IdentityConfirmed || mode == policy.FirstContactFull {
+		// A new exchange starts: a numbered question left on screen
+		// earlier must not catch the answer to this message.
+		msg := reminderMessage(steps, env, mem, true)
+		mem.Introduced = mem.Introduced || env.Policy.Company.Document != ""
+		return msg, StateMenu
+	}
+	// The debtor's own unanswered request goes first; else the reminder
+	// waits for "sim".
+	if mem.PendingIntent == "" || mem.PendingIntent == intentReminder {
+		mem.PendingIntent, mem.PendingText, mem.PendingEntities, mem.PendingMedia = intentReminder, EncodeReminder(steps), bot.Entities{}, nil
+	}
+	mem.IdentityPrompts++
+	parts := []Part{reminderHello(mem, env, "reminder.hello")}
+	if mode == policy.FirstContactIdentity {
+		parts = append(parts, say(reminderVariant(mem, "reminder.identity.ask", "reminder.identity.again"), firstNameArgs(env)))
+	} else {
+		parts = append(parts, say(reminderVariant(mem, reminderDiscreetKeys(steps, env)...), reminderDiscreetArgs(steps, env)),
+			say("reminder.discreet.confirm", firstNameArgs(env)))
+	}
+	parts = append(parts, say("reminder.stop", nil))
+	return []Action{Reply{Parts: parts, Buttons: yesNo()}}, StateConfirmIdentity
+}
+
+// reminderHello greets by first name and names the creditor; the first
+// contact also carries the creditor's document (CDC art. 42-A).
+func reminderHello(mem *Memory, env Env, key string) Part {
+	if !mem.Introduced && env.Policy.Company.Document != "" {
+		mem.Introduced = true
+		return say(key+"_document", firstNameArgs(env))
+	}
+	return say(key, firstNameArgs(env))
+}
+
+// reminderVariant picks the first of keys that did not lead the last
+// proactive message, so a person never gets the same text twice in a row,
+// and remembers it.
+func reminderVariant(mem *Memory, keys ...string) string {
+	key := keys[0]
+	if key == mem.LastProactive && len(keys) > 1 {
+		key = keys[1]
+	}
+	mem.LastProactive = key
+	return key
+}
+
+// reminderDiscreetKeys are the discreet lines that fit the steps (the
+// earliest due date decides: upcoming, due today or past), each with a
+// second wording for a repeat.
+func reminderDiscreetKeys(steps []ReminderItem, env Env) []string {
+	it := reminderEarliest(steps)
+	kind := "overdue"
+	switch {
+	case env.Today < it.Anchor:
+		kind = "upcoming"
+	case env.Today == it.Anchor:
+		kind = "due_today"
+	}
+	if len(steps) > 1 {
+		kind += "_many"
+	}
+	return []string{"reminder.discreet." + kind, "reminder.discreet." + kind + "_again"}
+}
+
+func reminderDiscreetArgs(steps []ReminderItem, env Env) Args {
+	it := reminderEarliest(steps)
+	due := it.Due
+	if due == "" {
+		inv, _ := reminderInvoice(env, it.InvoiceID)
+		due = inv.DueDate
+	}
+	args := firstNameArgs(env)
+	args["due"], args["count"] = Date(due), len(steps)
+	return args
+}
+
+// reminderEarliest is the step whose due date comes first.
+func reminderEarliest(steps []ReminderItem) ReminderItem {
+	first := steps[0]
+	for _, it := range steps[1:] {
+		if it.Anchor < first.Anchor {
+			first = it
+		}
+	}
+	return first
+}
+
+// reminderAbout marks the replies with the invoices they are about: paid or
+// cancelled before the message goes out, it is not sent.
+func reminderAbout(actions []Action, steps []ReminderItem) []Action {
+	about := make([]string, len(steps))
+	for i, it := range steps {
+		about[i] = it.InvoiceID
+	}
+	for i, a := range actions {
+		if r, ok := a.(Reply); ok {
+			r.About = about
+			actions[i] = r
+		}
+	}
+	return actions
+}
+
 // reminderPending answers the "sim" to a reminder's identity check with
 // the reminder itself, as things stand now.
 func reminderPending(_ string, mem Memory, in Input, env Env) Result {
 	var steps []ReminderItem
 	for _, it := range DecodeReminder(in.Text) {
-		if _, open := reminderInvoice(env, it.InvoiceID); open && it.Kind != ReminderEscalate {
+		if _, open := reminderInvoice(env, it.InvoiceID); open && it.Kind == ReminderStep {
 			steps = append(steps, it)
 		}
 	}
 	if len(steps) == 0 {
 		return Result{State: StateMenu, Memory: mem, Actions: []Action{balance(env)}}
 	}
-	return Result{State: StateMenu, Memory: mem, Actions: reminderMessage(steps, env, false)}
+	return Result{State: StateMenu, Memory: mem, Actions: reminderMessage(steps, env, &mem, false)}
 }
 
-// reminderStopped reports whether this conversation must hear nothing
-// proactive: wrong number, opted out (even if an agent moved it on since),
-// held by a person, or nobody known behind the number.
-func reminderStopped(state string, mem Memory, env Env) bool {
-	return state == StateClosed || state == StateOptedOut || state == StateWithAgent ||
-		mem.Care.OptedOutOn != "" || env.Customer == nil
+// ProactiveStop is why nothing proactive may reach this conversation, or
+// "": the number is not the debtor's, they opted out (even if an agent
+// moved the conversation on since), the holder died, a person holds the
+// conversation, or — under reminders.first_contact identity — two
+// identity questions went unanswered and the person has not written since.
+func ProactiveStop(state string, mem Memory, p policy.Policy) string {
+	switch {
+	case state == StateOptedOut || mem.Care.OptedOutOn != "":
+		return "opted_out"
+	case state == StateClosed:
+		return "wrong_number"
+	case mem.Care.DeceasedOn != "":
+		return "deceased"
+	case state == StateWithAgent:
+		return "with_agent"
+	case !mem.IdentityConfirmed && p.Reminders.FirstContact == policy.FirstContactIdentity && mem.IdentityPrompts >= maxIdentityPrompts:
+		return "unanswered"
+	}
+	return ""
 }
+
+// maxIdentityPrompts is how many "falo com …?" reminders go unanswered
+// before the identity mode waits for the person to write.
+const maxIdentityPrompts = 2
 
 // reminderMessage is the reminder: who writes (when intro), the lead of the
-// most advanced step, one line per invoice, how to pay and the way out.
-func reminderMessage(steps []ReminderItem, env Env, intro bool) []Action {
+// mildest step, one line per invoice, how to pay and the way out.
+func reminderMessage(steps []ReminderItem, env Env, mem *Memory, intro bool) []Action {
 	lead := reminderLead(steps)
 	// The creditor is named first (CDC art. 42-A): by the greeting of a
-	// proactive message, or right after the identity check.
+	// proactive message, or right after the identity check. The same lead
+	// as last time gets another greeting, so no text repeats.
 	parts := []Part{say("reminder.from", nil)}
 	if intro {
-		parts = []Part{say("intro.known", nameArgs(env))}
+		greeting := "intro.known"
+		if mem.LastProactive == lead.Message {
+			greeting = "reminder.hello_again"
+		}
+		parts = []Part{reminderHello(mem, env, greeting)}
 	}
+	mem.LastProactive = lead.Message
 	for _, it := range steps {
 		if it.AfterClaim {
 			parts = append(parts, say("reminder.claim_unconfirmed", nil))
@@ -206,6 +325,36 @@ func reminderMessage(steps []ReminderItem, env Env, intro bool) []Action {
 	}
 	parts = append(parts, say("reminder.footer", nil))
 	return append([]Action{reply(parts...)}, more...)
+}
+
+// claimReview hands to a person the payment claims whose review window
+// passed with no word from billing or an agent, and tells the debtor so:
+// collection of those invoices stays paused meanwhile.
+func claimReview(state string, mem *Memory, items []ReminderItem, env Env) ([]Action, string) {
+	ids := make([]string, len(items))
+	for i, it := range items {
+		ids[i] = it.InvoiceID
+	}
+	var part Part
+	switch inv, _ := reminderInvoice(env, ids[0]); {
+	case !mem.IdentityConfirmed:
+		part = say("reminder.claim_review.private", nil)
+	case len(ids) == 1:
+		part = say("reminder.claim_review.one", Args{"first_name": nameArgs(env)["first_name"], "description": careDescription(inv)})
+	default:
+		part = say("reminder.claim_review.many", Args{"first_name": nameArgs(env)["first_name"], "count": len(ids)})
+	}
+	data := map[string]any{"reason": "claim_review", "invoice_ids": ids}
+	if len(ids) == 1 {
+		data["invoice_id"] = ids[0]
+	}
+	mem.Care.Handoff = "claim_review"
+	r := Reply{Parts: []Part{part, careWhen(env)}, About: ids}
+	next := StateWithAgent
+	if state == StateConfirmIdentity {
+		next = state // the identity question just sent still waits for its answer
+	}
+	return []Action{r, SetStatus{Status: bot.StatusNeedsAgent}, Emit{Type: "conversation.handoff", Data: data}}, next
 }
 
 // reminderLine states one invoice's facts as of today: upcoming, due
@@ -318,11 +467,12 @@ func reminderInvoice(env Env, id string) (bot.Invoice, bool) {
 }
 
 // reminderLead is the item whose step sets the message's lead and tone:
-// the most advanced tone, then the latest step.
+// the mildest tone among the invoices (one firm invoice never makes a
+// friendly one's message harsh), then the latest step.
 func reminderLead(steps []ReminderItem) ReminderItem {
 	lead := steps[0]
 	for _, it := range steps[1:] {
-		if r, l := toneRank(it.Tone), toneRank(lead.Tone); r > l || r == l && it.Offset > lead.Offset {
+		if r, l := toneRank(it.Tone), toneRank(lead.Tone); r < l || r == l && it.Offset > lead.Offset {
 			lead = it
 		}
 	}

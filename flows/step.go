@@ -15,20 +15,49 @@ func Step(state string, mem Memory, in Input, env Env) Result {
 	if in.Event != "" {
 		return event(state, mem, in, env)
 	}
+	// The person wrote: unanswered proactive questions no longer count.
+	mem.IdentityPrompts = 0
+	if res, ok := rights(state, mem, in, env); ok {
+		return res
+	}
 	switch {
 	case state == StateClosed:
-		return closed(mem, env)
-	case state == StateWithAgent || state == StateOptedOut:
-		// Silent states hold for whoever writes, before any identity check.
-		return byState[state](state, mem, in, env)
+		return closedAnswer(mem, in, env)
+	case state == StateWithAgent:
+		return careWithAgent(state, mem, in, env)
 	case env.Customer == nil:
-		return unknownNumber(state, mem, in)
+		return unknownNumber(state, mem, in, env)
+	case state == StateOptedOut:
+		return optedOutAnswer(mem, in, env)
 	case state == StateConfirmIdentity:
 		return confirmIdentity(mem, in, env)
 	case !mem.IdentityConfirmed && needsIdentity(in.Class.Intent):
 		return askIdentity(mem, in, env)
 	}
 	return answer(state, mem, in, env)
+}
+
+// optedOutAnswer answers a person who opted out and now writes first:
+// opting out stops proactive messages, not their right to ask or pay. The
+// answer is the usual one (identity first, nothing disclosed before it),
+// with a reminder of how to receive messages again.
+func optedOutAnswer(mem Memory, in Input, env Env) Result {
+	start := StateStart
+	if mem.IdentityConfirmed {
+		start = StateMenu
+	}
+	res := Step(start, mem, in, env)
+	// The hint joins the first message, so codes sent alone stay alone.
+	hint := say("care.optout.hint", nil)
+	for i, a := range res.Actions {
+		if r, ok := a.(Reply); ok {
+			r.Parts = append(append([]Part{}, r.Parts...), hint)
+			res.Actions[i] = r
+			return res
+		}
+	}
+	res.Actions = append(res.Actions, reply(hint))
+	return res
 }
 
 // needsIdentity reports whether answering intent would reveal debt

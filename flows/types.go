@@ -26,6 +26,17 @@ type Memory struct {
 	PendingEntities bot.Entities `json:"pending_entities,omitempty"`
 	PendingMedia    *bot.Media   `json:"pending_media,omitempty"`
 	Unknowns        int          `json:"unknowns,omitempty"`
+	// IdentityPrompts counts proactive "falo com …?" questions left
+	// unanswered; any message from the number resets it. Under
+	// reminders.first_contact identity, two of them stop the reminders
+	// until the person writes.
+	IdentityPrompts int `json:"identity_prompts,omitempty"`
+	// Introduced is set once a message gave the creditor's document (CNPJ
+	// or CPF): the first contact carries it (CDC art. 42-A).
+	Introduced bool `json:"introduced,omitempty"`
+	// LastProactive is the catalog key that led the last proactive
+	// message, so the next one never repeats the same text.
+	LastProactive string `json:"last_proactive,omitempty"`
 	// InvoiceID is the invoice being discussed when the debtor has several.
 	InvoiceID string `json:"invoice_id,omitempty"`
 	// Topic memories, each owned by its topic's file.

@@ -69,6 +69,8 @@ type Engine struct {
 	// and flows.ProactiveKeys): a reply carrying one is sent as that key's
 	// template where templates are required.
 	cadenceKeys map[string]bool
+	// companyDocument is the creditor's CNPJ or CPF as debtors read it.
+	companyDocument string
 }
 
 // New returns an engine. Call Close to drain it.
@@ -80,7 +82,8 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.DefaultLocale == "" {
 		cfg.DefaultLocale = locales.Fallback
 	}
-	e := &Engine{cfg: cfg, actors: newActors(time.Minute, 64), log: cfg.Logger, obs: cfg.Observer, cadenceKeys: map[string]bool{}}
+	e := &Engine{cfg: cfg, actors: newActors(time.Minute, 64), log: cfg.Logger, obs: cfg.Observer, cadenceKeys: map[string]bool{},
+		companyDocument: policy.FormatDocument(cfg.Policy.Company.Document)}
 	for _, k := range append(cfg.Policy.MessageKeys(), flows.ProactiveKeys...) {
 		e.cadenceKeys[k] = true
 	}

@@ -294,7 +294,7 @@ func (e *Engine) reminderTurn(now time.Time, conv bot.Conversation, isNew bool, 
 	if err := json.Unmarshal(conv.Memory, &tc.mem); len(conv.Memory) > 0 && err != nil {
 		return e.skipped(out, fmt.Errorf("engine: memory of %s: %w", conv.ID, err))
 	}
-	if out.Suppressed = reminderStop(conv.State, tc.mem); out.Suppressed != "" {
+	if out.Suppressed = flows.ProactiveStop(conv.State, tc.mem, e.cfg.Policy); out.Suppressed != "" {
 		return nil, out, nil
 	}
 	tc.env = e.env(now, &customer, d.Invoices)
@@ -392,19 +392,6 @@ func reminderInput(work []reminders.Due, invoices []bot.Invoice) (flows.Input, s
 	}
 	return flows.Input{Event: flows.EventReminder, Reminder: items, Invoice: invoice(work[0].InvoiceID)},
 		flows.EventReminder + " " + strings.Join(names, ", ")
-}
-
-// reminderStop is why a conversation hears nothing proactive, or "".
-func reminderStop(state string, mem flows.Memory) string {
-	switch {
-	case state == flows.StateOptedOut || mem.Care.OptedOutOn != "":
-		return "opted_out"
-	case state == flows.StateClosed:
-		return "wrong_number"
-	case state == flows.StateWithAgent:
-		return "with_agent"
-	}
-	return ""
 }
 
 // buildTurn is commit without the write: the flow result as a Turn.

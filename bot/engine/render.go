@@ -84,6 +84,7 @@ func (e *Engine) formatArgs(locale string, args flows.Args) map[string]string {
 	out := make(map[string]string, len(args)+2)
 	out["company"] = e.cfg.Policy.Company.Name
 	out["contact"] = e.contact(locale)
+	out["company_document"] = e.companyDocument
 	for k, v := range args {
 		switch v := v.(type) {
 		case string:

@@ -7,6 +7,11 @@ import "time"
 // start (and the demo run) without one.
 const DemoCompanyName = "Quita Demo"
 
+// DemoCompanyDocument is the demo creditor's CNPJ (a valid test number, no
+// real company's), set by serve --demo on the built-in policy. Default()
+// leaves company.document empty so a real policy file never inherits it.
+const DemoCompanyDocument = "11.222.333/0001-81"
+
 // Default returns the built-in policy: the seeds' cadence (D-3, D0, D+1, D+7,
 // D+15, D+30, agent at D+35), weekdays 09:00–18:00 without Saturdays, Sundays
 // or holidays, one proactive message a day and three a week, 2 % late fee and

@@ -448,6 +448,20 @@ func TestCommandsAndConfigErrors(t *testing.T) {
 	if code == 0 || !strings.Contains(errOut.String(), "late_fee_percent") || strings.Count(strings.TrimSpace(errOut.String()), "\n") != 0 {
 		t.Fatalf("a multa over 2%% must stop start-up with one line naming the key: %d %q", code, errOut.String())
 	}
+	// Over a real WhatsApp number the creditor's CNPJ is required (CDC art. 42-A).
+	os.WriteFile(policyFile, []byte("company:\n  name: Acme Telecom\n"), 0o600)
+	for _, transport := range []map[string]string{{"QUITA_WHATSAPP": "on"},
+		{"QUITA_WHATSAPP": "off", "QUITA_CLOUDAPI_PHONE_NUMBER_ID": "1", "QUITA_CLOUDAPI_TOKEN": "t", "QUITA_CLOUDAPI_APP_SECRET": "s", "QUITA_CLOUDAPI_VERIFY_TOKEN": "v"}} {
+		errOut.Reset()
+		env = map[string]string{"QUITA_CONFIG": policyFile, "QUITA_DATABASE_URL": storetest.SQLiteURL(t), "QUITA_ADDR": "127.0.0.1:0"}
+		for k, v := range transport {
+			env[k] = v
+		}
+		code = run(ctx, nil, func(k string) string { return env[k] }, nil, io.Discard, &errOut)
+		if code == 0 || !strings.Contains(errOut.String(), "company.document") || strings.Count(strings.TrimSpace(errOut.String()), "\n") != 0 {
+			t.Fatalf("%v without company.document must stop start-up with one line naming the key: %d %q", transport, code, errOut.String())
+		}
+	}
 	errOut.Reset()
 	if code := run(context.Background(), []string{"frobnicate"}, getenv, nil, io.Discard, &errOut); code == 0 {
 		t.Fatal("unknown command exited 0")

@@ -89,6 +89,13 @@ func start(ctx context.Context, cfg *config, stdout, stderr io.Writer) (_ *servi
 	if !found {
 		log.Info("using the built-in policy", "path", cfg.PolicyPath)
 	}
+	if !found && cfg.Demo && pol.Company.Name == policy.DemoCompanyName {
+		// The demo creditor shows how a real one is named (CDC art. 42-A).
+		pol.Company.Document = policy.DemoCompanyDocument
+	}
+	if err := requireDocument(pol, cfg); err != nil {
+		return nil, err
+	}
 	svc := &service{cfg: cfg, policy: pol, log: log, terminal: stdout}
 	defer func() {
 		if err != nil {
@@ -204,6 +211,16 @@ func start(ctx context.Context, cfg *config, stdout, stderr io.Writer) (_ *servi
 		}
 	}
 	return svc, nil
+}
+
+// requireDocument refuses to collect over a real WhatsApp number without
+// the creditor's CNPJ or CPF, which every first contact must carry (CDC art.
+// 42-A; README "Debtor rights"). The simulator alone may run without it.
+func requireDocument(pol policy.Policy, cfg *config) error {
+	if pol.Company.Document != "" || !cfg.WhatsApp && !cfg.Cloud.enabled() {
+		return nil
+	}
+	return fmt.Errorf("policy: company.document: required when a WhatsApp transport is on (QUITA_WHATSAPP or QUITA_CLOUDAPI_*); set the creditor's CNPJ or CPF in %s, or QUITA_WHATSAPP=off to run the simulator alone", cfg.PolicyPath)
 }
 
 // metricsWithEngine is a seam: the active-conversation gauge needs the

@@ -41,7 +41,7 @@ var Start = time.Date(2026, 11, 23, 10, 0, 0, 0, Location)
 // plans with).
 func Policy() policy.Policy {
 	pol := policy.Default()
-	pol.Company = policy.Company{Name: "Acme Telecom", ContactPhone: "(11) 4000-1234"}
+	pol.Company = policy.Company{Name: "Acme Telecom", ContactPhone: "(11) 4000-1234", Document: "11.222.333/0001-81"}
 	pol.Pix = policy.Pix{Key: "pix@acme.example", MerchantCity: "SAO PAULO"}
 	return pol
 }
