@@ -224,7 +224,7 @@ func careOfferHuman(state string, mem Memory, in Input, env Env) Result {
 		return Result{State: StateMenuFull, Memory: mem, Actions: []Action{
 			reply(say("care.offer_human.declined", nil), say("care.menu.full", nil)),
 		}}
-	case in.Class.Intent == bot.IntentUnknown:
+	case in.Class.Intent == bot.IntentUnknown && payReceiptURL(in) == "":
 		parts := []Part{say("care.offer_human.retry", nil)}
 		if media := careMediaPart(in); media != nil {
 			parts = append([]Part{*media}, parts...)
@@ -273,16 +273,19 @@ func careDisputeChoice(state string, mem Memory, in Input, env Env) Result {
 			return careOpenDispute(mem, env, chosen, reason)
 		}
 	}
-	switch in.Class.Intent {
-	case bot.IntentUnknown, bot.IntentAffirmative:
-		// A number off the list (or an invoice paid meanwhile), "sim", an audio: ask again.
+	switch {
+	case len(opts) == 0 || payReceiptURL(in) != "":
+	case in.Class.Intent == bot.IntentUnknown, in.Class.Intent == bot.IntentAffirmative:
+		// A number off the list (or an invoice paid meanwhile), "sim", an
+		// audio: ask again — "não entendi" only for what was not understood.
 		first := say("care.dispute.which_retry", nil)
+		if in.Class.Intent == bot.IntentAffirmative {
+			first = say("care.dispute.which_number", nil)
+		}
 		if media := careMediaPart(in); media != nil {
 			first = *media
 		}
-		if len(opts) > 0 {
-			return Result{State: StateDisputeInvoice, Memory: mem, Actions: []Action{careDisputeQuestion(first, mem, env)}}
-		}
+		return Result{State: StateDisputeInvoice, Memory: mem, Actions: []Action{careDisputeQuestion(first, mem, env)}}
 	}
 	// Changed subject (a "não" drops the dispute); a new dispute message asks afresh.
 	mem.Care.DisputeReason, mem.Care.DisputeOptions = "", nil

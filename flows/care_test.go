@@ -176,8 +176,8 @@ func TestCare(t *testing.T) {
 					t.Errorf("memory = %+v", r.Memory)
 				}
 			}},
-		{"a bare yes asks again", StateDisputeInvoice, choosing, careIn(bot.IntentAffirmative, "sim"), careEnv(),
-			StateDisputeInvoice, []string{"care.dispute.which_retry", "care.dispute.option", "care.dispute.option", "care.dispute.option_all"}, nil},
+		{"a bare yes asks for the number, no \"não entendi\"", StateDisputeInvoice, choosing, careIn(bot.IntentAffirmative, "sim"), careEnv(),
+			StateDisputeInvoice, []string{"care.dispute.which_number", "care.dispute.option", "care.dispute.option", "care.dispute.option_all"}, nil},
 		{"an audio while choosing asks to write", StateDisputeInvoice, choosing, careMedia("audio"), careEnv(),
 			StateDisputeInvoice, []string{"care.media.audio", "care.dispute.option", "care.dispute.option", "care.dispute.option_all"}, nil},
 		{"no drops the dispute", StateDisputeInvoice, choosing, careIn(bot.IntentNegative, "não, deixa"), careEnv(),
@@ -322,20 +322,24 @@ func TestCare(t *testing.T) {
 	}
 }
 
-// TestCareSilentStates: with a person in charge, or after an opt-out, no
-// input gets a reply (the engine still records it).
+// TestCareSilentStates: with a person in charge no input but a right
+// (rights.go) gets a reply (the engine still records it). After an
+// opt-out the person is answered, never silenced, and the opt-out holds.
 func TestCareSilentStates(t *testing.T) {
 	confirmed := Memory{IdentityConfirmed: true, Care: CareMemory{Handoff: "requested"}}
 	inputs := []Input{careMedia("audio"), careMedia("image")}
 	for _, intent := range bot.AllIntents {
 		inputs = append(inputs, careIn(intent, "x"), careIn(intent, "1"))
 	}
+	optedOut := confirmed
+	optedOut.Care.OptedOutOn = "2026-11-20"
 	for _, in := range inputs {
-		res := Step(StateOptedOut, confirmed, in, careEnv())
-		if res.State != StateOptedOut || len(res.Actions) != 0 || !reflect.DeepEqual(res.Memory, confirmed) {
-			t.Errorf("opted_out answered %s %q: %s %v", in.Class.Intent, in.Text, res.State, keys(res.Actions))
+		res := Step(StateOptedOut, optedOut, in, careEnv())
+		if len(res.Actions) == 0 || res.Memory.Care.OptedOutOn != "2026-11-20" {
+			t.Errorf("opted_out answered %s %q: %s %v, opted out on %q", in.Class.Intent, in.Text, res.State, keys(res.Actions), res.Memory.Care.OptedOutOn)
 		}
-		if in.Class.Intent == bot.IntentOptOut || in.Class.Intent == bot.IntentWrongPerson {
+		switch in.Class.Intent {
+		case bot.IntentOptOut, bot.IntentWrongPerson:
 			continue
 		}
 		res = Step(StateWithAgent, confirmed, in, careEnv())

@@ -2,6 +2,7 @@ package flows
 
 import (
 	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/quitabot/quita/locales"
@@ -10,12 +11,15 @@ import (
 // Topic tests check their replies against the real catalogs, so a key or
 // placeholder that exists in no locale fails here, not in front of a debtor.
 
+// testCatalog loads the embedded catalogs once for the whole package.
+var testCatalog = sync.OnceValues(locales.Load)
+
 // checkKeys fails when a reply uses a key some locale lacks: a typo in a
 // key built at run time (care.when.<weekday>) would otherwise reach a
 // debtor as an error.
 func checkKeys(t *testing.T, actions []Action) {
 	t.Helper()
-	c, err := locales.Load()
+	c, err := testCatalog()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +42,7 @@ func checkKeys(t *testing.T, actions []Action) {
 // does, so a missing key or placeholder argument fails here.
 func checkRenders(t *testing.T, actions []Action) {
 	t.Helper()
-	c, err := locales.Load()
+	c, err := testCatalog()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +56,7 @@ func checkRenders(t *testing.T, actions []Action) {
 			parts = append(parts, Part{Key: b.Key})
 		}
 		for _, p := range parts {
-			args := map[string]string{"company": "Acme", "contact": "(11) 4000-1234"}
+			args := map[string]string{"company": "Acme", "contact": "(11) 4000-1234", "company_document": "CNPJ 11.222.333/0001-81"}
 			for k, v := range p.Args {
 				args[k] = fmt.Sprint(v)
 			}

@@ -44,11 +44,11 @@ func TestReminder(t *testing.T) {
 			cat([]string{"intro.known", "reminder.upcoming", "reminder.line.upcoming"}, tail)},
 		{"a payment link when there is one", StateMenu, confirmed, reminderIn(upcomingINV2), withLink, StateMenu,
 			[]string{"intro.known", "reminder.upcoming", "reminder.line.upcoming", "reminder.pay_link", "reminder.footer", "emit:reminder.sent"}},
-		{"several invoices, one message in the most advanced tone", StateMenu, confirmed, reminderIn(upcomingINV2, formalINV1), careEnv(), StateMenu,
-			[]string{"intro.known", "reminder.formal_notice", "reminder.line.upcoming", "reminder.line.overdue_charges",
-				"reminder.pay_hint", "reminder.help", "reminder.footer", "emit:reminder.sent"}},
-		{"an unconfirmed number hears only who writes", StateStart, Memory{}, reminderIn(formalINV1), careEnv(), StateConfirmIdentity,
-			[]string{"reminder.identity", "emit:reminder.sent"}},
+		{"several invoices, one message in the mildest tone, each line its own", StateMenu, confirmed, reminderIn(upcomingINV2, formalINV1), careEnv(), StateMenu,
+			[]string{"intro.known", "reminder.upcoming", "reminder.line.upcoming", "reminder.line.overdue_charges",
+				"reminder.pay_hint", "reminder.footer", "emit:reminder.sent"}},
+		{"an unconfirmed number hears who writes and what about, no amount", StateStart, Memory{}, reminderIn(formalINV1), careEnv(), StateConfirmIdentity,
+			[]string{"reminder.hello", "reminder.discreet.overdue", "reminder.discreet.confirm", "reminder.stop", "emit:reminder.sent"}},
 		{"escalation hands over without a message", StateMenu, confirmed, reminderIn(escalateINV1), careEnv(), StateMenu,
 			[]string{"status:needs_agent", "emit:conversation.handoff"}},
 		{"a step and an escalation together", StateMenu, confirmed, reminderIn(upcomingINV2, escalateINV1), careEnv(), StateMenu,
@@ -87,7 +87,7 @@ func TestReminder(t *testing.T) {
 func TestReminderEventData(t *testing.T) {
 	res := reminder(StateMenu, Memory{IdentityConfirmed: true}, reminderIn(upcomingINV2, formalINV1), careEnv())
 	got := emits(res.Actions)["reminder.sent"][0]
-	want := map[string]any{"invoice_ids": []string{"INV-2", "INV-1"}, "step": "d+15", "tone": "formal",
+	want := map[string]any{"invoice_ids": []string{"INV-2", "INV-1"}, "step": "d-3", "tone": "friendly",
 		"steps": map[string]string{"INV-1": "d+15", "INV-2": "d-3"}}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("reminder.sent %v, want %v", got, want)
@@ -108,8 +108,15 @@ func TestReminderIdentityFirst(t *testing.T) {
 	e := careEnv()
 	res := reminder(StateStart, Memory{}, reminderIn(upcomingINV2, formalINV1), e)
 	r := res.Actions[0].(Reply)
-	if len(r.Buttons) != 2 || len(r.Parts) != 1 || r.Parts[0].Args["name"] != "Maria Souza" {
+	if len(r.Buttons) != 2 || r.Parts[0].Args["first_name"] != "Maria" {
 		t.Fatalf("identity question %+v", r)
+	}
+	for _, p := range r.Parts {
+		for k, v := range p.Args {
+			if _, money := v.(Money); money || k == "name" || k == "description" {
+				t.Fatalf("the first contact discloses %s=%v: %+v", k, v, r)
+			}
+		}
 	}
 	for k, v := range emits(res.Actions)["reminder.sent"][0] {
 		if k == "identity_check" && v != true {
@@ -155,7 +162,8 @@ func TestReminderKeysInEveryLocale(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, loc := range locales.Supported {
-		for _, key := range []string{"intro.known", "reminder.identity", "reminder.from", "reminder.formal_notice", "reminder.final_notice"} {
+		for _, key := range []string{"intro.known", "intro.known_document", "reminder.hello", "reminder.hello_document", "reminder.hello_again",
+			"reminder.claim_review.private", "reminder.claim_review.one", "reminder.from", "reminder.formal_notice", "reminder.final_notice"} {
 			if !strings.Contains(strings.Join(c.Placeholders(loc, key), ","), "company") {
 				t.Errorf("%s %s does not name the creditor", loc, key)
 			}

@@ -45,6 +45,7 @@ func rights(state string, mem Memory, in Input, env Env) (Result, bool) {
 		return thirdParty(state, mem, env), true
 	case intent == bot.IntentWrongPerson:
 		if state == StateClosed {
+			mem.IdentityConfirmed = false
 			return closed(mem, env), true
 		}
 		return wrongPerson(mem), true
@@ -52,12 +53,12 @@ func rights(state string, mem Memory, in Input, env Env) (Result, bool) {
 		return careOptOut(state, mem, in, env), true
 	case topic == bot.TopicWhoIsWriting && !(state == StateConfirmIdentity && intent == bot.IntentAffirmative):
 		return whoIsWriting(state, mem, env), true
+	case topic == bot.TopicOptIn && mem.Care.OptedOutOn != "":
+		return optIn(state, mem, env), true
 	case state == StateWithAgent:
 		return Result{}, false
 	case intent == bot.IntentHumanAgent:
 		return careHandoff(mem, env, handoffRequested), true
-	case topic == bot.TopicOptIn && mem.Care.OptedOutOn != "":
-		return optIn(state, mem, env), true
 	case state == StateClosed && topic == bot.TopicSelf:
 		return identityCorrected(mem, in, env), true
 	}

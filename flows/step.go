@@ -119,7 +119,7 @@ func answerIntent(state string, mem Memory, in Input, env Env) Result {
 			reply(say("care.menu.full", nil)),
 		}}
 	case bot.IntentThanks:
-		return Result{State: stateOr(state, StateMenu), Memory: mem, Actions: []Action{reply(say("thanks.reply", nameArgs(env)))}}
+		return Result{State: stateOr(state, StateMenu), Memory: mem, Actions: []Action{reply(say("thanks.reply", firstNameArgs(env)))}}
 	}
 	mem.Unknowns++
 	return Result{State: StateMenuFull, Memory: mem, Actions: []Action{

@@ -46,6 +46,7 @@ func keys(actions []Action) []string {
 
 func TestStep(t *testing.T) {
 	confirmed := Memory{IdentityConfirmed: true}
+	optedOut := Memory{Care: CareMemory{OptedOutOn: "2026-11-20"}}
 	noCustomer := env
 	noCustomer.Customer = nil
 	noInvoices := env
@@ -94,8 +95,8 @@ func TestStep(t *testing.T) {
 			StateMenuFull, []string{"unknown.reply", "care.menu.full"}, Memory{IdentityConfirmed: true, Unknowns: 1}},
 		{"a person in charge means silence", StateWithAgent, confirmed, msg(bot.IntentBalanceInquiry, "quanto devo"), env,
 			StateWithAgent, nil, confirmed},
-		{"silence holds before any identity check", StateOptedOut, Memory{}, msg(bot.IntentGreeting, "oi"), env,
-			StateOptedOut, nil, Memory{}},
+		{"after an opt-out a greeting is answered, identity first, with the way back", StateOptedOut, optedOut, msg(bot.IntentGreeting, "oi"), env,
+			StateConfirmIdentity, []string{"intro.unknown", "care.optout.hint", "identity.ask"}, optedOut},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
