@@ -47,6 +47,9 @@ func optedOutAnswer(mem Memory, in Input, env Env) Result {
 		start = StateMenu
 	}
 	res := Step(start, mem, in, env)
+	if res.State != StateOptedOut && res.State != StateWithAgent {
+		res.Actions = append(res.Actions, SetStatus{Status: bot.StatusOpen})
+	}
 	// The hint joins the first message, so codes sent alone stay alone.
 	hint := say("care.optout.hint", nil)
 	for i, a := range res.Actions {

@@ -96,7 +96,7 @@ func TestStep(t *testing.T) {
 		{"a person in charge means silence", StateWithAgent, confirmed, msg(bot.IntentBalanceInquiry, "quanto devo"), env,
 			StateWithAgent, nil, confirmed},
 		{"after an opt-out a greeting is answered, identity first, with the way back", StateOptedOut, optedOut, msg(bot.IntentGreeting, "oi"), env,
-			StateConfirmIdentity, []string{"intro.unknown", "care.optout.hint", "identity.ask"}, optedOut},
+			StateConfirmIdentity, []string{"intro.unknown", "care.optout.hint", "identity.ask", "status:open"}, optedOut},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

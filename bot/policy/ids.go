@@ -31,18 +31,18 @@ func validDocument(s string) bool {
 	return false
 }
 
-// FormatDocument writes a valid CPF as 123.456.789-09 and a CNPJ as
-// 12.345.678/0001-95, the way debtors see them on a boleto; anything else is
-// returned as given.
+// FormatDocument writes a valid CPF as "CPF 123.456.789-09" and a CNPJ as
+// "CNPJ 12.345.678/0001-95", the way debtors see them on a boleto; anything
+// else is returned as given.
 func FormatDocument(s string) string {
 	if !validDocument(s) {
 		return s
 	}
 	c := strings.ToUpper(strings.NewReplacer(".", "", "-", "", "/", "", " ", "").Replace(s))
 	if len(c) == 11 {
-		return c[:3] + "." + c[3:6] + "." + c[6:9] + "-" + c[9:]
+		return "CPF " + c[:3] + "." + c[3:6] + "." + c[6:9] + "-" + c[9:]
 	}
-	return c[:2] + "." + c[2:5] + "." + c[5:8] + "/" + c[8:12] + "-" + c[12:]
+	return "CNPJ " + c[:2] + "." + c[2:5] + "." + c[5:8] + "/" + c[8:12] + "-" + c[12:]
 }
 
 func validCPF(s string) bool {
