@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -162,4 +163,87 @@ func TestRemindSkipsADebtorWhoseMessageCannotBeRendered(t *testing.T) {
 			t.Fatalf("pass: %+v %v", rep, err)
 		}
 	})
+}
+
+// TestFirstContactModes sends a reminder cadence to a number that never
+// confirmed who it is, under each reminders.first_contact: discreet and
+// identity disclose no amount; identity stops after two unanswered
+// questions until the person writes; full sends the whole reminder. Every
+// first contact carries the creditor's document, every message names it,
+// and no text repeats twice in a row.
+func TestFirstContactModes(t *testing.T) {
+	for _, mode := range []string{policy.FirstContactDiscreet, policy.FirstContactIdentity, policy.FirstContactFull} {
+		t.Run(mode, func(t *testing.T) {
+			storetest.Each(t, func(t *testing.T, st *store.Store) {
+				ctx := context.Background()
+				c := seedDebtor(t, st, 1, "2026-11-25", 1)
+				pol := policy.Default()
+				pol.Company.Document = "11222333000181"
+				pol.Reminders.FirstContact = mode
+				// Sunday 22/11 is no contact day: start on Monday, D-2.
+				r := newRigWith(t, st, coord.NewMemory(), time.Date(2026, 11, 23, 10, 0, 0, 0, saoPaulo), pol)
+				run, err := reminders.New(reminders.Config{Store: st, Engine: r.engine, Policy: pol, Location: saoPaulo})
+				if err != nil {
+					t.Fatal(err)
+				}
+				var texts []string
+				pass := func() {
+					t.Helper()
+					if _, err := run.RunDue(ctx, r.clock.Now()); err != nil {
+						t.Fatal(err)
+					}
+					sent, err := r.sender.RunDue(ctx)
+					if err != nil {
+						t.Fatal(err)
+					}
+					for _, m := range sent {
+						texts = append(texts, m.Text)
+					}
+					r.clock.Advance(24 * time.Hour)
+				}
+				for day := 0; day < 4; day++ { // 23/11 (D-3 on Monday), 24/11, 25/11 (D0), 26/11 (D+1)
+					pass()
+				}
+				want := 3
+				if mode == policy.FirstContactIdentity {
+					want = 2 // the third waits for the person to write
+				}
+				if len(texts) != want {
+					t.Fatalf("%d messages, want %d: %q", len(texts), want, texts)
+				}
+				for i, text := range texts {
+					if !strings.Contains(text, "Quita Demo") {
+						t.Errorf("message %d does not name the creditor: %q", i, text)
+					}
+					if strings.Contains(text, "CNPJ 11.222.333/0001-81") != (i == 0) {
+						t.Errorf("message %d: the document goes in the first contact only: %q", i, text)
+					}
+					if strings.Contains(text, "R$") != (mode == policy.FirstContactFull) {
+						t.Errorf("message %d under %s: amount shown = %v: %q", i, mode, strings.Contains(text, "R$"), text)
+					}
+					if mode != policy.FirstContactFull && !strings.Contains(text, "SAIR") {
+						t.Errorf("message %d does not say how to stop: %q", i, text)
+					}
+					if i > 0 && text == texts[i-1] {
+						t.Errorf("message %d repeats the one before: %q", i, text)
+					}
+				}
+				if mode != policy.FirstContactIdentity {
+					return
+				}
+				// The person writes: the questions start over.
+				if _, err := r.engine.HandleInbound(ctx, bot.InboundMessage{Transport: sim.Name, ExternalID: "w1", From: c.Phone, Text: "oi"}); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := r.sender.RunDue(ctx); err != nil {
+					t.Fatal(err)
+				}
+				texts = nil
+				pass() // 27/11: D+1, held back until now
+				if len(texts) != 1 {
+					t.Fatalf("after the person wrote: %q", texts)
+				}
+			})
+		})
+	}
 }
