@@ -74,16 +74,19 @@ func TestCareDisputeHandoffAndOptOut(t *testing.T) {
 			t.Fatalf("with an agent the bot spoke: %s %q", state, texts)
 		}
 		state, texts = say("d5", "para de me mandar mensagem")
-		if state != "opted_out" || len(texts) != 1 || !strings.Contains(texts[0], "não receberá mais mensagens da Quita Demo") {
+		if state != "opted_out" || len(texts) != 1 || !strings.Contains(texts[0], "não receberá mais lembretes da Quita Demo") {
 			t.Fatalf("opt-out: %s %q", state, texts)
 		}
-		if state, texts := say("d6", "oi, quanto devo?"); state != "opted_out" || len(texts) != 0 {
-			t.Fatalf("after opt-out the bot spoke: %s %q", state, texts)
-		}
-
 		conv, _ = st.ConversationByPhone(ctx, sim.Name, "+5511988887777")
 		if conv.Status != bot.StatusResolved {
 			t.Fatalf("status after opt-out %s", conv.Status)
+		}
+		// Opting out stops reminders, not answers: the person who writes
+		// (confirmed earlier) is answered and told how to receive
+		// reminders again.
+		if state, texts := say("d6", "oi, quanto devo?"); state != "menu" || len(texts) != 1 ||
+			!strings.Contains(texts[0], "VOLTAR") || !strings.Contains(texts[0], "R$ 104,00") {
+			t.Fatalf("after opt-out: %s %q", state, texts)
 		}
 		entries, _ := st.Transcript(ctx, conv.ID)
 		var events []string

@@ -63,7 +63,7 @@ func startQuita(t *testing.T, env map[string]string, args ...string) *instance {
 		// interleave with what these tests assert; reminder behaviour has
 		// its own tests (TestRemindersThroughTheSimulatorClock, goldens).
 		path := t.TempDir() + "/quita.yaml"
-		if err := os.WriteFile(path, []byte("company:\n  name: Quita Demo\nreminders:\n  cadence: []\n"), 0o600); err != nil {
+		if err := os.WriteFile(path, []byte("company:\n  name: Quita Demo\n  document: 11.222.333/0001-81\nreminders:\n  cadence: []\n"), 0o600); err != nil {
 			t.Fatal(err)
 		}
 		env["QUITA_CONFIG"] = path
@@ -193,7 +193,7 @@ func TestServeDemoConversationEndToEnd(t *testing.T) {
 			if st := q.call("POST", "/v1/sim/inbound", map[string]string{"from": "(11) 98888-7777", "text": "oi, quanto eu devo?", "id": "m1"}, &r); st != 200 {
 				t.Fatalf("inbound status %d", st)
 			}
-			if r.State != "confirm_identity" || !strings.Contains(r.text(), "Maria Souza?") || strings.Contains(r.text(), "R$") {
+			if r.State != "confirm_identity" || !strings.Contains(r.text(), "Maria?") || strings.Contains(r.text(), "R$") {
 				t.Fatalf("first contact must confirm identity and disclose nothing: %+v", r)
 			}
 			if len(r.Replies[len(r.Replies)-1].Buttons) != 2 {
