@@ -162,8 +162,12 @@ func TestReminderKeysInEveryLocale(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, loc := range locales.Supported {
-		for _, key := range []string{"intro.known", "intro.known_document", "reminder.hello", "reminder.hello_document", "reminder.hello_again",
-			"reminder.claim_review.private", "reminder.claim_review.one", "reminder.from", "reminder.formal_notice", "reminder.final_notice"} {
+		keys := []string{"intro.known", "intro.known_document", "intro.unknown", "reminder.hello_again", "reminder.hello_again_document", "reminder.from"}
+		for _, key := range append(keys, ProactiveKeys...) {
+			switch key {
+			case "reminder.code", "paid.thanks_private":
+				continue // a code alone, so a long press copies exactly it; opened by intro.unknown
+			}
 			if !strings.Contains(strings.Join(c.Placeholders(loc, key), ","), "company") {
 				t.Errorf("%s %s does not name the creditor", loc, key)
 			}
