@@ -277,34 +277,36 @@ func TestPlanOfferAnswers(t *testing.T) {
 	offered := menu
 	offered.Deal.DiscountOffered = []string{"INV-1"}
 	accepted := []string{"deal.plan.accepted", "deal.subject", "deal.plan.line", "deal.plan.line", "deal.plan.line", "deal.plan.total",
-		"emit:plan.accepted", "deal.plan.first_by_team", "status:needs_agent", "emit:conversation.handoff"}
+		"emit:plan.accepted", "deal.plan.by_billing"}
 	payNow := answerIntent(StateMenu, Memory{IdentityConfirmed: true, InvoiceID: "INV-1"}, Input{Class: bot.Classification{Intent: bot.IntentPayNow}}, one)
 	runDealCases(t, []dealCase{
 		{"an option number accepts that plan", StatePlanOffer, menu, msg(bot.IntentNegative, "2"), one, StateMenu, accepted, func(t *testing.T, r Result) {
-			wantSchedule := []map[string]any{
-				{"number": 1, "due_date": "2026-11-23", "amount_cents": int64(10399)},
-				{"number": 2, "due_date": "2026-12-23", "amount_cents": int64(10399)},
-				{"number": 3, "due_date": "2027-01-23", "amount_cents": int64(10400)}}
+			// Accepted on Monday 23/11: the first payment is due on Tuesday.
+			wantSchedule := []planRow{{1, "2026-11-24", 10399, ""}, {2, "2026-12-24", 10399, ""}, {3, "2027-01-24", 10400, ""}}
 			ev := dealEmits(r, "plan.accepted")[0]
 			if ev["invoice_id"] != "INV-1" || ev["installments"] != 3 || ev["installment_cents"] != int64(10399) || ev["total_cents"] != int64(31198) ||
 				ev["down_payment_cents"] != int64(0) || !reflect.DeepEqual(ev["schedule"], wantSchedule) {
 				t.Errorf("event %v", ev)
 			}
-			if got := dealCollections(r); !reflect.DeepEqual(got, []string{"INV-1 plan 2027-01-23"}) {
+			if ev["first_due_date"] != "2026-11-24" || ev["last_due_date"] != "2027-01-24" || ev["payment_means"] != "billing" {
+				t.Errorf("event %v", ev)
+			}
+			if got := dealCollections(r); !reflect.DeepEqual(got, []string{"INV-1 plan 2027-01-24"}) {
 				t.Errorf("collections %v", got)
 			}
 			for _, a := range r.Actions {
-				if c, ok := a.(SetCollection); ok && !strings.Contains(string(c.Detail), `"due_date":"2026-12-23"`) {
+				if c, ok := a.(SetCollection); ok && !strings.Contains(string(c.Detail), `"due_date":"2026-12-24"`) {
 					t.Errorf("detail %s", c.Detail)
 				}
 			}
-			if a := dealArgs(t, r, "deal.plan.line"); a["number"] != 1 || a["count"] != 3 || a["amount"] != Money(10399) || a["due"] != Date("2026-11-23") {
+			if a := dealArgs(t, r, "deal.plan.line"); a["number"] != 1 || a["count"] != 3 || a["amount"] != Money(10399) || a["due"] != Date("2026-11-24") {
 				t.Errorf("line %v", a)
 			}
-			if a := dealArgs(t, r, "deal.plan.first_by_team"); a["amount"] != Money(10399) || a["due"] != Date("2026-11-23") {
+			if a := dealArgs(t, r, "deal.plan.by_billing"); a["amount"] != Money(10399) || a["due"] != Date("2026-11-24") {
 				t.Errorf("means %v", a)
 			}
-			if h := dealEmits(r, "conversation.handoff")[0]; h["reason"] != "plan_payment_means" || h["invoice_id"] != "INV-1" {
+			// Billing issues the means from the schedule: no person needed.
+			if h := dealEmits(r, "conversation.handoff"); len(h) != 0 {
 				t.Errorf("handoff %v", h)
 			}
 			if !reflect.DeepEqual(r.Memory.Deal, DealMemory{}) {
@@ -375,7 +377,7 @@ func TestDiscountAnswers(t *testing.T) {
 	offer := Step(StatePlanOffer, Step(StateMenu, dealYes, msg(bot.IntentRequestInstallments, "parcelar"), discount).Memory, msg(bot.IntentNegative, "nao"), discount).Memory
 	runDealCases(t, []dealCase{
 		{"yes: a one-installment agreement at the discounted amount", StateDiscountOffer, offer, msg(bot.IntentAffirmative, "1"), discount, StateMenu,
-			[]string{"deal.discount.accepted", "deal.subject", "emit:plan.accepted", "deal.plan.first_by_team", "status:needs_agent", "emit:conversation.handoff"},
+			[]string{"deal.discount.accepted", "deal.subject", "emit:plan.accepted", "deal.plan.by_billing_one"},
 			func(t *testing.T, r Result) {
 				ev := dealEmits(r, "plan.accepted")[0]
 				if ev["installments"] != 1 || ev["total_cents"] != int64(27801) || ev["discount_cents"] != int64(3089) {
