@@ -527,19 +527,24 @@ func payInstallment(others []bot.Invoice, mem Memory, in Input, env Env) (Result
 		key = "pay.installment.header_down"
 	}
 	parts := []Part{say(key, args)}
-	if len(d.Schedule) > 1 {
-		parts = append(parts, say("pay.installment.other", nil))
+	var other []Part
+	if last := d.Schedule[len(d.Schedule)-1].Number; last > 1 {
+		n := row.Number + 1 // the example names another installment than this one
+		if n > last {
+			n = row.Number - 1
+		}
+		other = []Part{say("pay.installment.other", Args{"other": n})}
 	}
 	resend := Emit{Type: "invoice.resend_requested", Data: map[string]any{"invoice_id": d.carrier(), "invoice_ids": d.InvoiceIDs,
 		"installment": row.Number, "due_date": row.DueDate, "amount_cents": row.AmountCents, "channel": "whatsapp"}}
 	if code := dealPix(env, row.AmountCents, planTxID(d.carrier(), row.Number)); code != "" {
-		parts = append(parts, say("pay.pix_intro", Args{"amount": Money(row.AmountCents)}))
+		parts = append(append(parts, other...), say("pay.pix_intro", Args{"amount": Money(row.AmountCents)}))
 		return payMenu(mem, Reply{Parts: parts, PixQR: code}, reply(say("pay.code", Args{"code": code}))), true
 	}
 	// No key: billing has the whole schedule (plan.accepted) and issues
 	// each payment's boleto or Pix; the request to send this one again
 	// goes to it, which is all a person here could do too.
-	parts = append(parts, say("pay.installment.by_billing", nil))
+	parts = append(append(parts, say("pay.installment.by_billing", nil)), other...)
 	return payMenu(mem, resend, reply(parts...)), true
 }
 

@@ -639,7 +639,7 @@ func TestInstallmentAnswers(t *testing.T) {
 	later.Today = "2026-11-25"
 	both := planEnv(payEnv(payOct, means(payNov, bot.PaymentMeans{Link: "https://pay.example/INV-2"}, "")))
 	withKey := []string{"pay.installment.header", "pay.installment.other", "pay.pix_intro", "pay.code"}
-	noKey := []string{"emit:invoice.resend_requested", "pay.installment.header", "pay.installment.other", "pay.installment.by_billing"}
+	noKey := []string{"emit:invoice.resend_requested", "pay.installment.header", "pay.installment.by_billing", "pay.installment.other"}
 	cases := []struct {
 		name   string
 		in     Input
