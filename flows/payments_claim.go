@@ -4,7 +4,6 @@ import (
 	"strings"
 
 	"github.com/quitabot/quita/bot"
-	"github.com/quitabot/quita/bot/boleto"
 	"github.com/quitabot/quita/bot/pix"
 	"github.com/quitabot/quita/bot/policy"
 )
@@ -295,11 +294,7 @@ func payBoletoCode(inv bot.Invoice) payCode {
 	if inv.Payment.BoletoLine == "" {
 		return payCode{}
 	}
-	c := payCode{code: inv.Payment.BoletoLine, cents: inv.AmountCents, billed: true}
-	if b, err := boleto.Parse(c.code); err == nil && b.AmountCents > 0 && !b.Reference {
-		c.cents = b.AmountCents
-	}
-	return c
+	return payCode{code: inv.Payment.BoletoLine, cents: inv.AmountCents, billed: true}
 }
 
 // payMethodIn reads a means of payment named in free text ("pix", "boleto",

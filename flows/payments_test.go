@@ -523,7 +523,7 @@ func TestPixQuoteMatchesCode(t *testing.T) {
 			[]string{"pay.header", "pay.pix_intro", "pay.code"}, []int64{15990}, Args{"amount": Money(15990)}},
 		{"key, boleto too: the boleto's billed amount, said so", msg(bot.IntentPayNow, "pix e boleto"),
 			withPix(payEnv(bradesco)), []string{"pay.header", "pay.updated", "pay.pix_intro", "pay.code", "pay.boleto_intro_billed", "pay.code"}, []int64{380977}, nil},
-		{"no key, boleto: its amount, read from the line", msg(bot.IntentPayNow, "boleto"), payEnv(bradesco),
+		{"no key, boleto: the billed amount", msg(bot.IntentPayNow, "boleto"), payEnv(bradesco),
 			[]string{"pay.header", "pay.billed_note", "pay.boleto_intro", "pay.code"}, nil, Args{"amount": Money(370000)}},
 		{"segunda via, key: the boleto's amount, the Pix offered at today's", msg(bot.IntentInvoiceNotReceived, "segunda via"), noEmail(withPix(charged(payEnv(late)))),
 			[]string{"emit:invoice.resend_requested", "pay.copy.pdf", "pay.copy.pdf_late_pix", "document:fatura-INV-7.pdf", "pay.copy.sent_here", "pay.copy.extension", "pay.copy.whatsapp_only"}, nil, nil},
