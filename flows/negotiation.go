@@ -279,19 +279,25 @@ func dealLastResort(mem Memory, subject []bot.Invoice, env Env) Result {
 }
 
 // dealAccept records an accepted plan (or a discounted payment in full, a
-// one-installment agreement) and sends the means of its first payment. The
-// invoice's own means are for its full amount and cannot pay a part: a Pix
-// code for the exact amount is generated when policy has a key, else a
-// person sends the boleto.
+// one-installment agreement) and says how its payments are made. The
+// invoice's own means are for its full amount and cannot pay a part: with
+// a Pix key, a code for the exact amount of the first payment goes out now
+// and each later one comes with its reminder; without one, the billing
+// system issues each payment's boleto or Pix from the schedule in
+// plan.accepted, and the debtor is told exactly that — never promised a
+// code the bot cannot build.
 func dealAccept(mem Memory, subject []bot.Invoice, o policy.PlanOption, discount int64, env Env) Result {
-	today, _ := policy.ParseDate(env.Today)
-	sched, ids := o.Schedule(today), mem.Deal.InvoiceIDs
-	rows := make([]map[string]any, len(sched))
+	sched, ids := env.Policy.PlanSchedule(o, payToday(env)), mem.Deal.InvoiceIDs
+	withKey := env.Policy.Pix.Key != ""
+	rows := make([]planRow, len(sched))
 	args := nameArgs(env)
 	args["amount"] = Money(o.TotalCents)
 	parts := append([]Part{say("deal.plan.accepted", args)}, dealLines(subject)...)
 	for i, s := range sched {
-		rows[i] = map[string]any{"number": s.Number, "due_date": s.Due.String(), "amount_cents": s.AmountCents}
+		rows[i] = planRow{Number: s.Number, DueDate: s.Due.String(), AmountCents: s.AmountCents}
+		if withKey {
+			rows[i].PixTxID = planTxID(ids[0], s.Number)
+		}
 		line := Args{"number": s.Number, "count": o.Count, "amount": Money(s.AmountCents), "due": Date(s.Due.String())}
 		if s.Number == 0 {
 			parts = append(parts, say("deal.plan.line_down", Args{"amount": line["amount"], "due": line["due"]}))
@@ -300,9 +306,18 @@ func dealAccept(mem Memory, subject []bot.Invoice, o policy.PlanOption, discount
 		}
 	}
 	parts = append(parts, say("deal.plan.total", Args{"total": Money(o.TotalCents)}))
+	// The billing system issues the means when Quita cannot: it is told
+	// which, with every row of the schedule (number, due date, amount and,
+	// with a key, the txid of the code Quita sends).
+	means := "billing"
+	if withKey {
+		means = "quita_pix"
+	}
 	data := map[string]any{"invoice_ids": ids, "installments": o.Count, "installment_cents": o.InstallmentCents,
 		"last_installment_cents": o.LastInstallmentCents, "down_payment_cents": o.DownPaymentCents,
-		"total_cents": o.TotalCents, "monthly_interest_percent": o.MonthlyInterestPercent, "schedule": rows}
+		"total_cents": o.TotalCents, "monthly_interest_percent": o.MonthlyInterestPercent,
+		"accepted_on": env.Today, "first_due_date": sched[0].Due.String(), "last_due_date": sched[len(sched)-1].Due.String(),
+		"payment_means": means, "schedule": rows}
 	if len(ids) == 1 {
 		data["invoice_id"] = ids[0]
 	}
@@ -316,36 +331,134 @@ func dealAccept(mem Memory, subject []bot.Invoice, o policy.PlanOption, discount
 		actions = append(actions, SetCollection{InvoiceID: id, Status: bot.CollectionPlan, Until: sched[len(sched)-1].Due.String(), Detail: detail})
 	}
 	actions = append(actions, Emit{Type: "plan.accepted", Data: data})
-	means := Args{"amount": Money(sched[0].AmountCents), "due": Date(sched[0].Due.String())}
-	if code := dealPix(env, sched[0].AmountCents, ids[0]+"P"+strconv.Itoa(sched[0].Number)); code != "" {
-		actions = append(actions, reply(say("deal.plan.first_pix", means)), reply(say("deal.plan.pix_code", Args{"code": code})))
+	first := Args{"amount": Money(sched[0].AmountCents), "due": Date(sched[0].Due.String())}
+	if code := dealPix(env, sched[0].AmountCents, planTxID(ids[0], sched[0].Number)); code != "" {
+		actions = append(actions, Reply{Parts: []Part{say("deal.plan.first_pix", first)}, PixQR: code}, reply(say("deal.plan.pix_code", Args{"code": code})))
 	} else {
-		actions = append(actions, reply(say("deal.plan.first_by_team", means)), SetStatus{Status: bot.StatusNeedsAgent},
-			Emit{Type: "conversation.handoff", Data: map[string]any{"reason": "plan_payment_means", "invoice_id": ids[0], "invoice_ids": ids}})
+		key := "deal.plan.by_billing"
+		if len(sched) == 1 {
+			key = "deal.plan.by_billing_one"
+		}
+		actions = append(actions, reply(say(key, first)))
 	}
 	mem.Deal = dealReset(mem.Deal)
 	return Result{State: StateMenu, Memory: mem, Actions: actions}
+}
+
+// planRow is one payment of an accepted plan as the collection detail and
+// plan.accepted carry it (bot/reminders reads the same fields).
+type planRow struct {
+	Number      int    `json:"number"`
+	DueDate     string `json:"due_date"`
+	AmountCents int64  `json:"amount_cents"`
+	// PixTxID is the reference of the Pix codes Quita builds for this
+	// payment, so billing can match what arrives; absent without a key.
+	PixTxID string `json:"pix_txid,omitempty"`
+}
+
+// planDetail is the part of a plan's collection detail the flows read.
+type planDetail struct {
+	InvoiceIDs   []string  `json:"invoice_ids"`
+	InvoiceID    string    `json:"invoice_id"`
+	Installments int       `json:"installments"`
+	Schedule     []planRow `json:"schedule"`
+}
+
+// carrier is the plan's first invoice: its id labels the plan's codes.
+func (d planDetail) carrier() string {
+	if len(d.InvoiceIDs) > 0 {
+		return d.InvoiceIDs[0]
+	}
+	return d.InvoiceID
+}
+
+// planOf reads the plan an invoice is under, if any.
+func planOf(env Env, id string) (planDetail, bool) {
+	c, ok := env.Collections[id]
+	if !ok || c.Status != bot.CollectionPlan {
+		return planDetail{}, false
+	}
+	var d planDetail
+	if json.Unmarshal(c.Detail, &d) != nil || len(d.Schedule) == 0 {
+		return planDetail{}, false
+	}
+	if d.carrier() == "" {
+		d.InvoiceID = id
+	}
+	if d.Installments <= 0 {
+		d.Installments = len(d.Schedule)
+	}
+	return d, true
+}
+
+// plans lists the plans covering the open invoices, once each, in invoice order.
+func plans(env Env) []planDetail {
+	var out []planDetail
+	seen := map[string]bool{}
+	for _, inv := range env.Invoices {
+		if d, ok := planOf(env, inv.ID); ok && !seen[d.carrier()] {
+			seen[d.carrier()] = true
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// next is the payment a debtor asking for "the installment" means: the one
+// they name ("parcela 2"), else the first not yet due (today's included).
+// Quita learns of no payment per installment — billing confirms the whole
+// invoice — so one already due is taken as dealt with; the debtor who
+// still owes it names it, and the answer tells them how.
+func (d planDetail) next(named int, today string) planRow {
+	for _, r := range d.Schedule {
+		if named >= 0 && r.Number == named {
+			return r
+		}
+	}
+	for _, r := range d.Schedule {
+		if r.DueDate >= today {
+			return r
+		}
+	}
+	return d.Schedule[len(d.Schedule)-1]
+}
+
+// planTxID is the reference of the code for payment number of the plan
+// carried by invoice id: "INV1234P2" (P0 is the entrada). Reminders, the
+// acceptance and "segunda via" use the same, so every code for one payment
+// reconciles alike.
+func planTxID(id string, number int) string {
+	return txid(id + "P" + strconv.Itoa(number))
 }
 
 // dealPix builds a BR Code for cents with the creditor's key, or "" when
 // there is none; ref (letters and digits kept) labels it for reconciliation.
 func dealPix(env Env, cents int64, ref string) string {
 	px := env.Policy.Pix
+	if px.Key == "" {
+		return ""
+	}
 	name := px.MerchantName
 	if name == "" {
 		name = env.Policy.Company.Name
 	}
-	var txid []byte
-	for _, c := range []byte(ref) {
-		if c >= '0' && c <= '9' || c|0x20 >= 'a' && c|0x20 <= 'z' {
-			txid = append(txid, c)
-		}
-	}
-	code, err := pix.Payload{Key: px.Key, MerchantName: name, MerchantCity: px.MerchantCity, TxID: string(txid[max(0, len(txid)-25):]), AmountCents: cents}.Encode()
-	if err != nil {
+	code, err := pix.Payload{Key: px.Key, MerchantName: name, MerchantCity: px.MerchantCity, TxID: txid(ref), AmountCents: cents}.Encode()
+	if err != nil { // a policy that passed validation always encodes; never send a broken code
 		return ""
 	}
 	return code
+}
+
+// txid makes ref a Pix reference: its ASCII letters and digits, the last
+// 25 when longer (ids tend to share prefixes and differ at the end).
+func txid(ref string) string {
+	var out []byte
+	for _, c := range []byte(ref) {
+		if c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' {
+			out = append(out, c)
+		}
+	}
+	return string(out[max(0, len(out)-25):])
 }
 
 func dealSay(state string, mem Memory, parts ...Part) Result {
@@ -495,4 +608,93 @@ func dealWords(s string) map[string]bool {
 		out[w] = true
 	}
 	return out
+}
+
+// handoffPlanCancel is the conversation.handoff reason of a plan cancellation.
+const handoffPlanCancel = "plan_cancel"
+
+// planCancelFirst makes every intent's answer check first for a request to
+// cancel a plan. The classifier marks it with a topic on whichever intent
+// it finds ("quero cancelar o parcelamento" reads as request_installments,
+// "cancela o acordo" could read as opt_out), so no single intent's handler
+// can own it. It wraps the handlers registered so far; it runs from the
+// payments topic's init, the last of the files registering debtor
+// intents (TestPlanCancelAnyIntent fails if one is missed).
+func planCancelFirst() {
+	for _, intent := range bot.AllIntents {
+		h, ok := byIntent[intent]
+		if !ok {
+			continue // the core intents: balance, greeting, thanks
+		}
+		byIntent[intent] = func(state string, mem Memory, in Input, env Env) Result {
+			if mem.IdentityConfirmed && planCancelAsked(in) {
+				return planCancel(mem, env)
+			}
+			return h(state, mem, in, env)
+		}
+	}
+}
+
+// planCancelAsked reports a request to cancel a plan: the classifier's
+// topic, or — until every classifier sets it — a word of cancelling next
+// to a word for the plan.
+func planCancelAsked(in Input) bool {
+	if in.Class.Entities.Topic == bot.TopicPlanCancel {
+		return true
+	}
+	ws := payWords(in.Text)
+	// Not "plano"/"plan": "cancelar o plano" is as likely the service.
+	return payHasWord(ws, "cancelar", "cancela", "cancelamento", "cancele", "desfazer", "desistir", "cancel", "anular") &&
+		payHasWord(ws, "parcelamento", "parcelas", "acordo", "installments", "installment", "agreement", "cuotas", "acuerdo")
+}
+
+// planCancel hands a request to cancel a plan to a person: what becomes of
+// the debt once a plan is undone (its paid installments, the late charges
+// it replaced) is the creditor's decision, not the bot's. The billing
+// system hears of it (plan.cancel_requested) and the debtor is told that
+// the plan stays as it is until someone answers, and when that will be.
+// Without a plan there is nothing to cancel, and the debtor is told so.
+func planCancel(mem Memory, env Env) Result {
+	mem.Unknowns = 0
+	mem.Deal = dealReset(mem.Deal)
+	ps := plans(env)
+	if len(ps) == 0 {
+		return dealSay(StateMenu, mem, say("deal.cancel.no_plan", nameArgs(env)))
+	}
+	d := ps[0]
+	for _, p := range ps {
+		if slices.Contains(p.InvoiceIDs, mem.InvoiceID) || p.InvoiceID == mem.InvoiceID {
+			d = p
+		}
+	}
+	ids := d.InvoiceIDs
+	if len(ids) == 0 {
+		ids = []string{d.carrier()}
+	}
+	data := map[string]any{"invoice_ids": ids, "installments": d.Installments, "schedule": d.Schedule, "requested_on": env.Today}
+	if len(ids) == 1 {
+		data["invoice_id"] = ids[0]
+	}
+	args := nameArgs(env)
+	args["description"] = planDescribe(d, env)
+	r := reply(say("deal.cancel.ack", args), say("deal.cancel.meanwhile", nil), careWhen(env))
+	return careHandOver(mem, env, handoffPlanCancel, d.carrier(), r, Emit{Type: "plan.cancel_requested", Data: data})
+}
+
+// planDescribe names what a plan covers: its invoices' descriptions.
+func planDescribe(d planDetail, env Env) string {
+	ids := d.InvoiceIDs
+	if len(ids) == 0 {
+		ids = []string{d.carrier()}
+	}
+	var names []string
+	for _, id := range ids {
+		if inv, ok := payInvoice(env, id); ok {
+			names = append(names, dealName(inv))
+		}
+	}
+	if len(names) == 0 {
+		return d.carrier()
+	}
+	return strings.Join(names, ", ")
 }

@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/quitabot/quita/bot"
 	"github.com/quitabot/quita/bot/pix"
@@ -277,34 +278,36 @@ func TestPlanOfferAnswers(t *testing.T) {
 	offered := menu
 	offered.Deal.DiscountOffered = []string{"INV-1"}
 	accepted := []string{"deal.plan.accepted", "deal.subject", "deal.plan.line", "deal.plan.line", "deal.plan.line", "deal.plan.total",
-		"emit:plan.accepted", "deal.plan.first_by_team", "status:needs_agent", "emit:conversation.handoff"}
+		"emit:plan.accepted", "deal.plan.by_billing"}
 	payNow := answerIntent(StateMenu, Memory{IdentityConfirmed: true, InvoiceID: "INV-1"}, Input{Class: bot.Classification{Intent: bot.IntentPayNow}}, one)
 	runDealCases(t, []dealCase{
 		{"an option number accepts that plan", StatePlanOffer, menu, msg(bot.IntentNegative, "2"), one, StateMenu, accepted, func(t *testing.T, r Result) {
-			wantSchedule := []map[string]any{
-				{"number": 1, "due_date": "2026-11-23", "amount_cents": int64(10399)},
-				{"number": 2, "due_date": "2026-12-23", "amount_cents": int64(10399)},
-				{"number": 3, "due_date": "2027-01-23", "amount_cents": int64(10400)}}
+			// Accepted on Monday 23/11: the first payment is due on Tuesday.
+			wantSchedule := []planRow{{1, "2026-11-24", 10399, ""}, {2, "2026-12-24", 10399, ""}, {3, "2027-01-24", 10400, ""}}
 			ev := dealEmits(r, "plan.accepted")[0]
 			if ev["invoice_id"] != "INV-1" || ev["installments"] != 3 || ev["installment_cents"] != int64(10399) || ev["total_cents"] != int64(31198) ||
 				ev["down_payment_cents"] != int64(0) || !reflect.DeepEqual(ev["schedule"], wantSchedule) {
 				t.Errorf("event %v", ev)
 			}
-			if got := dealCollections(r); !reflect.DeepEqual(got, []string{"INV-1 plan 2027-01-23"}) {
+			if ev["first_due_date"] != "2026-11-24" || ev["last_due_date"] != "2027-01-24" || ev["payment_means"] != "billing" {
+				t.Errorf("event %v", ev)
+			}
+			if got := dealCollections(r); !reflect.DeepEqual(got, []string{"INV-1 plan 2027-01-24"}) {
 				t.Errorf("collections %v", got)
 			}
 			for _, a := range r.Actions {
-				if c, ok := a.(SetCollection); ok && !strings.Contains(string(c.Detail), `"due_date":"2026-12-23"`) {
+				if c, ok := a.(SetCollection); ok && !strings.Contains(string(c.Detail), `"due_date":"2026-12-24"`) {
 					t.Errorf("detail %s", c.Detail)
 				}
 			}
-			if a := dealArgs(t, r, "deal.plan.line"); a["number"] != 1 || a["count"] != 3 || a["amount"] != Money(10399) || a["due"] != Date("2026-11-23") {
+			if a := dealArgs(t, r, "deal.plan.line"); a["number"] != 1 || a["count"] != 3 || a["amount"] != Money(10399) || a["due"] != Date("2026-11-24") {
 				t.Errorf("line %v", a)
 			}
-			if a := dealArgs(t, r, "deal.plan.first_by_team"); a["amount"] != Money(10399) || a["due"] != Date("2026-11-23") {
+			if a := dealArgs(t, r, "deal.plan.by_billing"); a["amount"] != Money(10399) || a["due"] != Date("2026-11-24") {
 				t.Errorf("means %v", a)
 			}
-			if h := dealEmits(r, "conversation.handoff")[0]; h["reason"] != "plan_payment_means" || h["invoice_id"] != "INV-1" {
+			// Billing issues the means from the schedule: no person needed.
+			if h := dealEmits(r, "conversation.handoff"); len(h) != 0 {
 				t.Errorf("handoff %v", h)
 			}
 			if !reflect.DeepEqual(r.Memory.Deal, DealMemory{}) {
@@ -375,7 +378,7 @@ func TestDiscountAnswers(t *testing.T) {
 	offer := Step(StatePlanOffer, Step(StateMenu, dealYes, msg(bot.IntentRequestInstallments, "parcelar"), discount).Memory, msg(bot.IntentNegative, "nao"), discount).Memory
 	runDealCases(t, []dealCase{
 		{"yes: a one-installment agreement at the discounted amount", StateDiscountOffer, offer, msg(bot.IntentAffirmative, "1"), discount, StateMenu,
-			[]string{"deal.discount.accepted", "deal.subject", "emit:plan.accepted", "deal.plan.first_by_team", "status:needs_agent", "emit:conversation.handoff"},
+			[]string{"deal.discount.accepted", "deal.subject", "emit:plan.accepted", "deal.plan.by_billing_one"},
 			func(t *testing.T, r Result) {
 				ev := dealEmits(r, "plan.accepted")[0]
 				if ev["installments"] != 1 || ev["total_cents"] != int64(27801) || ev["discount_cents"] != int64(3089) {
@@ -428,5 +431,167 @@ func TestDealMemoryRoundTrip(t *testing.T) {
 	r := Step(StatePlanOffer, back, msg(bot.IntentAffirmative, "3"), one)
 	if ev := dealEmits(r, "plan.accepted"); len(ev) != 1 || ev[0]["total_cents"] != int64(31663) {
 		t.Fatalf("accepted %v", ev)
+	}
+}
+
+// TestPlanScheduleAgrees: the first payment falls due the next business
+// day at the earliest, whatever the hour of acceptance, and the schedule
+// shown, plan.accepted's and the collection detail's are the same.
+func TestPlanScheduleAgrees(t *testing.T) {
+	o := policy.PlanOption{Count: 3, InstallmentCents: 10399, LastInstallmentCents: 10400, TotalCents: 31198, MonthlyInterestPercent: 1}
+	for _, tc := range []struct {
+		name, today string
+		hour        int
+		first       string
+	}{
+		{"Monday 08:00: Tuesday", "2026-11-23", 8, "2026-11-24"},
+		{"Friday evening: Monday", "2026-11-27", 19, "2026-11-30"},
+		{"Saturday: Monday", "2026-11-28", 10, "2026-11-30"},
+		{"Christmas Eve: the 28th", "2026-12-24", 9, "2026-12-28"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := dealEnv(nil, dealOct)
+			e.Today = tc.today
+			d, _ := policy.ParseDate(tc.today)
+			e.Now = d.In(env.Now.Location()).Add(time.Duration(tc.hour) * time.Hour)
+			r := dealAccept(dealMem("INV-1"), []bot.Invoice{dealOct}, o, 0, e)
+			var shown []string
+			for _, a := range r.Actions {
+				if rep, ok := a.(Reply); ok {
+					for _, p := range rep.Parts {
+						if p.Key == "deal.plan.line" {
+							shown = append(shown, string(p.Args["due"].(Date)))
+						}
+					}
+				}
+			}
+			var event []string
+			for _, row := range dealEmits(r, "plan.accepted")[0]["schedule"].([]planRow) {
+				event = append(event, row.DueDate)
+			}
+			var detail planDetail
+			var until string
+			for _, a := range r.Actions {
+				if c, ok := a.(SetCollection); ok {
+					_ = json.Unmarshal(c.Detail, &detail)
+					until = c.Until
+				}
+			}
+			var stored []string
+			for _, row := range detail.Schedule {
+				stored = append(stored, row.DueDate)
+			}
+			if shown[0] != tc.first || !reflect.DeepEqual(shown, event) || !reflect.DeepEqual(shown, stored) || until != shown[2] {
+				t.Fatalf("shown %v, event %v, detail %v, until %s; first want %s", shown, event, stored, until, tc.first)
+			}
+		})
+	}
+}
+
+// TestPlanAcceptedWithoutKey: without a Pix key the debtor is told the
+// creditor's billing sends each payment's means — never that the bot will
+// send a code — and billing gets the whole schedule to do it; no person
+// is needed for that.
+func TestPlanAcceptedWithoutKey(t *testing.T) {
+	o := policy.PlanOption{Count: 3, InstallmentCents: 10000, LastInstallmentCents: 10000, DownPaymentCents: 5000, TotalCents: 35000}
+	r := dealAccept(dealMem("INV-1"), []bot.Invoice{dealOct}, o, 0, dealEnv(nil, dealOct))
+	for _, k := range keys(r.Actions) {
+		if strings.Contains(k, "pix") || strings.HasPrefix(k, "status:") || k == "emit:conversation.handoff" {
+			t.Errorf("%s in %v", k, keys(r.Actions))
+		}
+	}
+	if a := dealArgs(t, r, "deal.plan.by_billing"); a["amount"] != Money(5000) || a["due"] != Date("2026-11-24") {
+		t.Errorf("means %v", a)
+	}
+	ev := dealEmits(r, "plan.accepted")[0]
+	want := []planRow{{0, "2026-11-24", 5000, ""}, {1, "2026-12-24", 10000, ""}, {2, "2027-01-24", 10000, ""}, {3, "2027-02-24", 10000, ""}}
+	if !reflect.DeepEqual(ev["schedule"], want) || ev["payment_means"] != "billing" || ev["down_payment_cents"] != int64(5000) {
+		t.Errorf("event %v", ev)
+	}
+	withKey := dealEnv(func(e *Env) { e.Policy.Pix = policy.Pix{Key: "pix@loja.example", MerchantCity: "SAO PAULO"} }, dealOct)
+	r = dealAccept(dealMem("INV-1"), []bot.Invoice{dealOct}, o, 0, withKey)
+	ev = dealEmits(r, "plan.accepted")[0]
+	if rows := ev["schedule"].([]planRow); rows[0].PixTxID != "INV1P0" || rows[3].PixTxID != "INV1P3" || ev["payment_means"] != "quita_pix" {
+		t.Errorf("event %v", ev)
+	}
+	code := dealArgs(t, r, "deal.plan.pix_code")["code"].(string)
+	if c, err := pix.Parse(code); err != nil || c.AmountCents != 5000 || c.TxID != "INV1P0" {
+		t.Errorf("first code %+v %v", c, err)
+	}
+}
+
+// TestPlanCancel: asking to cancel a plan, whatever the intent the words
+// were read as, hands the case to a person and tells billing; without a
+// plan, the debtor hears there is none.
+func TestPlanCancel(t *testing.T) {
+	planned := func(e *Env) {
+		detail, _ := json.Marshal(map[string]any{"invoice_ids": []string{"INV-1"}, "installments": 3,
+			"schedule": []planRow{{1, "2026-11-24", 10399, ""}, {2, "2026-12-24", 10399, ""}, {3, "2027-01-24", 10400, ""}}})
+		e.Collections["INV-1"] = bot.Collection{InvoiceID: "INV-1", Status: bot.CollectionPlan, Until: "2027-01-24", Detail: detail}
+	}
+	handed := []string{"emit:plan.cancel_requested", "deal.cancel.ack", "deal.cancel.meanwhile", "care.when.soon", "status:needs_agent", "emit:conversation.handoff"}
+	cancel := func(intent bot.Intent) Input {
+		return dmsg(intent, "quero cancelar o parcelamento", bot.Entities{Topic: bot.TopicPlanCancel})
+	}
+	cases := []struct {
+		name  string
+		mem   Memory
+		in    Input
+		env   Env
+		state string
+		keys  []string
+	}{
+		{"read as request_installments", dealYes, cancel(bot.IntentRequestInstallments), dealEnv(planned, dealOct), StateWithAgent, handed},
+		{"read as opt_out", dealYes, cancel(bot.IntentOptOut), dealEnv(planned, dealOct), StateWithAgent, handed},
+		{"read as unknown", dealYes, cancel(bot.IntentUnknown), dealEnv(planned, dealOct), StateWithAgent, handed},
+		{"the words, before the classifier sets the topic", dealYes, dmsg(bot.IntentRequestInstallments, "quero cancelar o parcelamento", bot.Entities{}), dealEnv(planned, dealOct), StateWithAgent, handed},
+		{"no plan: none to cancel", dealYes, cancel(bot.IntentRequestInstallments), dealEnv(nil, dealOct), StateMenu, []string{"deal.cancel.no_plan"}},
+		{"the service's plan is not a payment plan", dealYes, dmsg(bot.IntentOptOut, "quero cancelar o plano de internet", bot.Entities{}), dealEnv(planned, dealOct), StateOptedOut, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := Step(StateMenu, tc.mem, tc.in, tc.env)
+			if r.State != tc.state || tc.keys != nil && !reflect.DeepEqual(keys(r.Actions), tc.keys) {
+				t.Fatalf("%s %v, want %s %v", r.State, keys(r.Actions), tc.state, tc.keys)
+			}
+			checkRenders(t, r.Actions)
+			if tc.state != StateWithAgent {
+				return
+			}
+			ev := dealEmits(r, "plan.cancel_requested")[0]
+			if ev["invoice_id"] != "INV-1" || !reflect.DeepEqual(ev["invoice_ids"], []string{"INV-1"}) || ev["installments"] != 3 {
+				t.Errorf("event %v", ev)
+			}
+			if h := dealEmits(r, "conversation.handoff")[0]; h["reason"] != "plan_cancel" || h["invoice_id"] != "INV-1" {
+				t.Errorf("handoff %v", h)
+			}
+			if a := dealArgs(t, r, "deal.cancel.ack"); a["description"] != "Internet outubro" {
+				t.Errorf("ack %v", a)
+			}
+		})
+	}
+}
+
+// TestPlanCancelAnyIntent: the cancellation is caught on every intent
+// that has a handler of its own (planCancelFirst wraps them at init), and
+// never before the identity is confirmed.
+func TestPlanCancelAnyIntent(t *testing.T) {
+	e := dealEnv(func(e *Env) {
+		detail, _ := json.Marshal(map[string]any{"invoice_ids": []string{"INV-1"}, "installments": 2,
+			"schedule": []planRow{{1, "2026-11-24", 15000, ""}, {2, "2026-12-24", 15890, ""}}})
+		e.Collections["INV-1"] = bot.Collection{InvoiceID: "INV-1", Status: bot.CollectionPlan, Detail: detail}
+	}, dealOct)
+	for _, intent := range bot.AllIntents {
+		switch intent {
+		case bot.IntentBalanceInquiry, bot.IntentGreeting, bot.IntentThanks:
+			continue // answered by the core, no handler to wrap
+		}
+		in := dmsg(intent, "cancela", bot.Entities{Topic: bot.TopicPlanCancel})
+		if r := Step(StateMenu, dealYes, in, e); len(dealEmits(r, "plan.cancel_requested")) != 1 {
+			t.Errorf("%s: %v", intent, keys(r.Actions))
+		}
+		if r := Step(StateMenu, Memory{}, in, e); len(dealEmits(r, "plan.cancel_requested")) != 0 {
+			t.Errorf("%s before the identity check: %v", intent, keys(r.Actions))
+		}
 	}
 }

@@ -1,6 +1,8 @@
 package flows
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"slices"
 	"strconv"
 	"strings"
@@ -50,6 +52,8 @@ func init() {
 	byState[StatePayChooseMethod] = payChooseMethod
 	byState[StateAwaitingReceipt] = payAwaitingReceipt
 	byState[StateOfferEmail] = payOfferEmail
+	// Last of the files registering debtor intents (see planCancelFirst).
+	planCancelFirst()
 	// A photo or PDF sent without words is classified unknown; while
 	// invoices are open it is almost always a receipt.
 	onAttachment = func(state string, mem Memory, in Input, env Env) (Result, bool) {
@@ -67,6 +71,9 @@ func init() {
 func payNow(_ string, mem Memory, in Input, env Env) Result {
 	mem.Unknowns = 0
 	mem.Pay = PayMemory{}
+	if res, ok := payInstallment(payable(env), mem, in, env); ok {
+		return res
+	}
 	cands := payable(env)
 	if len(cands) == 0 {
 		return payMenu(mem, reply(say("balance.none", nil)))
@@ -99,37 +106,75 @@ func payWith(invs []bot.Invoice, mem Memory, env Env) Result {
 		// The asked means is missing and only one other exists: offer it at once.
 		return payMenu(mem, paySendMeans(inv, "", env, say("pay.method.missing_"+method, nil), say("pay.header", payInvoiceArgs(inv, env)))...)
 	}
+	if method == "" || method == payAll || method == payPix {
+		if res, ok := payAllPix(invs, mem, env); ok {
+			return res
+		}
+	}
 	var actions []Action
 	for _, inv := range invs {
 		if len(payMethods(inv, env)) == 0 {
 			actions = append(actions, payNoMeans(mem, inv, "pay.none", "no_payment_means", nil).Actions...)
 			continue
 		}
-		actions = append(actions, paySendMeans(inv, method, env, say("pay.header", payInvoiceArgs(inv, env)))...)
+		m := method
+		if m != payAll && !slices.Contains(payMethods(inv, env), m) {
+			m = "" // this one lacks the means asked: its others, not a bare header
+		}
+		actions = append(actions, paySendMeans(inv, m, env, say("pay.header", payInvoiceArgs(inv, env)))...)
 	}
 	return payMenu(mem, actions...)
 }
 
 // paySendMeans writes the chosen means (all when method is empty or "all")
 // after lead: link and instructions first, then every code alone in its own
-// message so a long press copies exactly the code.
+// message so a long press copies exactly the code. Each code's intro
+// quotes the amount that code carries (payPixCode); the updated amount of
+// an overdue invoice is quoted only beside a code built for it, or when
+// no code is sent at all.
 func paySendMeans(inv bot.Invoice, method string, env Env, lead ...Part) []Action {
 	want := func(m string) bool { return method == "" || method == payAll || method == m }
+	var codes []struct {
+		method string
+		payCode
+	}
+	for _, m := range []string{payPix, payBoleto} {
+		c := payBoletoCode(inv)
+		if m == payPix {
+			c = payPixCode(inv, env)
+		}
+		if want(m) && c.code != "" {
+			codes = append(codes, struct {
+				method string
+				payCode
+			}{m, c})
+		}
+	}
 	first := append([]Part{}, lead...)
-	if ch, ok := env.Charges[inv.ID]; ok && inv.DueDate < env.Today && ch.TotalCents != inv.AmountCents {
-		first = append(first, say("pay.updated", Args{"total": Money(ch.TotalCents)}))
+	total, late := payLate(inv, env)
+	allBilled := len(codes) > 0
+	for _, c := range codes {
+		allBilled = allBilled && c.billed
+	}
+	switch {
+	case late && allBilled:
+		// No code carries the updated amount: say whose the rest is.
+		first = append(first, say("pay.billed_note", nil))
+	case late:
+		first = append(first, say("pay.updated", Args{"total": Money(total)}))
 	}
 	if want(payLink) && inv.Payment.Link != "" {
 		first = append(first, say("pay.link", Args{"link": inv.Payment.Link}))
 	}
 	var rest []Action
 	qr := ""
-	codes := []struct{ method, code string }{{payPix, payPixCode(inv, env)}, {payBoleto, inv.Payment.BoletoLine}}
 	for _, c := range codes {
-		if !want(c.method) || c.code == "" {
-			continue
+		key := "pay." + c.method + "_intro"
+		if late && c.billed && !allBilled {
+			// Beside a Pix at the updated amount, the boleto's billed one.
+			key += "_billed"
 		}
-		intro := Reply{Parts: []Part{say("pay."+c.method+"_intro", nil)}}
+		intro := Reply{Parts: []Part{say(key, Args{"amount": Money(c.cents)})}}
 		if c.method == payPix {
 			// The QR goes with the instructions; the code alone follows,
 			// so a long press still copies exactly the code.
@@ -143,6 +188,60 @@ func paySendMeans(inv bot.Invoice, method string, env Env, lead ...Part) []Actio
 		rest = append(rest, reply(say("pay.code", Args{"code": c.code})))
 	}
 	return append([]Action{Reply{Parts: first, PixQR: qr}}, rest...)
+}
+
+// payLate reports whether inv is overdue with late charges, and its total today.
+func payLate(inv bot.Invoice, env Env) (int64, bool) {
+	ch, ok := env.Charges[inv.ID]
+	return ch.TotalCents, ok && inv.DueDate < env.Today && ch.TotalCents != inv.AmountCents
+}
+
+// payAllPix answers "todas" with a Pix key: one code for the sum of what
+// each invoice costs today, listing each, so the debtor pays once. Its
+// reference is payAllTxID of the invoices, which billing can recompute.
+func payAllPix(invs []bot.Invoice, mem Memory, env Env) (Result, bool) {
+	var total int64
+	late, other := false, false
+	lines := make([]Part, len(invs))
+	for i, inv := range invs {
+		due := payDueToday(inv, env)
+		total += due
+		_, l := payLate(inv, env)
+		late = late || l
+		other = other || inv.Payment.BoletoLine != "" || inv.Payment.Link != ""
+		lines[i] = say("pay.all.line", Args{"description": payDescribe(inv), "due": Date(inv.DueDate), "amount": Money(due)})
+	}
+	code := dealPix(env, total, payAllTxID(invs))
+	if code == "" {
+		return Result{}, false
+	}
+	parts := append([]Part{say("pay.all.header", Args{"count": len(invs), "total": Money(total)})}, lines...)
+	if late {
+		parts = append(parts, say("pay.all.updated", nil))
+	}
+	parts = append(parts, say("pay.pix_intro", Args{"amount": Money(total)}))
+	actions := []Action{Reply{Parts: parts, PixQR: code}, reply(say("pay.code", Args{"code": code}))}
+	if other {
+		actions = append(actions, reply(say("pay.all.other_means", nil)))
+	}
+	return payMenu(mem, actions...), true
+}
+
+// payAllTxID is the reference of a Pix paying several invoices: their ids'
+// letters and digits run together when that fits the 25 characters a
+// txid allows ("INV1INV2"), else "Q" and the first 24 hex digits of the
+// SHA-256 of the ids joined by commas, in the order listed — README's
+// payment section tells billing how to match either.
+func payAllTxID(invs []bot.Invoice) string {
+	joined := ""
+	for _, inv := range invs {
+		joined += txid(inv.ID)
+	}
+	if len(joined) <= 25 {
+		return joined
+	}
+	sum := sha256.Sum256([]byte(strings.Join(payIDs(invs), ",")))
+	return "Q" + strings.ToUpper(hex.EncodeToString(sum[:12]))
 }
 
 // payAskMethod asks how the debtor prefers to pay, numbering only the means
@@ -205,13 +304,17 @@ func payNoMeans(mem Memory, inv bot.Invoice, key, reason string, extra []Action)
 func payInvoiceNotReceived(_ string, mem Memory, in Input, env Env) Result {
 	mem.Unknowns = 0
 	mem.Pay = PayMemory{}
-	if len(env.Invoices) == 0 {
+	open := payUnplanned(env.Invoices, env)
+	if res, ok := payInstallment(open, mem, in, env); ok {
+		return res
+	}
+	if len(open) == 0 {
 		return payMenu(mem, reply(say("balance.none", nil)))
 	}
-	if inv, ok := payTarget(env.Invoices, mem, in, env); ok {
+	if inv, ok := payTarget(open, mem, in, env); ok {
 		return payResend([]bot.Invoice{inv}, mem, env)
 	}
-	return payAskInvoice(payForCopy, env.Invoices, mem, env)
+	return payAskInvoice(payForCopy, open, mem, env)
 }
 
 func payResend(invs []bot.Invoice, mem Memory, env Env) Result {
@@ -229,10 +332,15 @@ func payResend(invs []bot.Invoice, mem Memory, env Env) Result {
 		switch {
 		case inv.PDFURL != "":
 			parts := []Part{say("pay.copy.pdf", args)}
-			if ch, ok := env.Charges[inv.ID]; ok && inv.DueDate < env.Today && ch.TotalCents != inv.AmountCents {
-				parts = append(parts, say("pay.updated", Args{"total": Money(ch.TotalCents)}))
+			// The PDF's boleto is for the billed amount: an updated one is
+			// quoted only as what a Pix built for it would carry.
+			total, late := payLate(inv, env)
+			if late && env.Policy.Pix.Key != "" {
+				parts = append(parts, say("pay.copy.pdf_late_pix", Args{"amount": Money(inv.AmountCents), "total": Money(total)}))
+			} else if late {
+				parts = append(parts, say("pay.copy.pdf_late", Args{"amount": Money(inv.AmountCents)}))
 			}
-			if len(payMethods(inv, env)) > 0 {
+			if len(payMethods(inv, env)) > 0 && !(late && env.Policy.Pix.Key != "") {
 				parts = append(parts, say("pay.copy.means_hint", nil))
 			}
 			actions = append(actions, Reply{Parts: parts, Document: &Document{URL: inv.PDFURL, Filename: payPDFName(inv.ID)}})
@@ -387,4 +495,95 @@ func payLeave(mem Memory, in Input, env Env) Result {
 
 func payMenu(mem Memory, actions ...Action) Result {
 	return Result{State: StateMenu, Memory: mem, Actions: actions}
+}
+
+// payInstallment answers "quero pagar" or "cadê o boleto da parcela?" for
+// an invoice under a plan: the plan replaced the invoice, so its amount and
+// link are no longer what is owed. The answer is the next payment of the
+// plan (planDetail.next) with its number, amount and due date, and its own
+// Pix code for exactly that amount when policy has a key; without one,
+// the billing system issues each payment's means, and is asked to send
+// this one again. It applies when the debtor speaks of an installment
+// (the classifier's topic, or the word) or has nothing open outside plans;
+// others are the open invoices outside plans.
+func payInstallment(others []bot.Invoice, mem Memory, in Input, env Env) (Result, bool) {
+	ps := plans(env)
+	asked := in.Class.Entities.Topic == bot.TopicInstallment || payHasWord(payWords(in.Text), "parcela", "parcelas", "prestacao", "installment", "cuota", "entrada")
+	if len(ps) == 0 || len(others) > 0 && !asked {
+		return Result{}, false
+	}
+	d := ps[0]
+	for _, p := range ps {
+		if slices.Contains(p.InvoiceIDs, mem.InvoiceID) || p.InvoiceID == mem.InvoiceID {
+			d = p
+		}
+	}
+	row := d.next(payInstallmentNamed(in.Text), env.Today)
+	mem.InvoiceID = d.carrier()
+	args := Args{"number": row.Number, "count": d.Installments, "amount": Money(row.AmountCents), "due": Date(row.DueDate),
+		"description": planDescribe(d, env)}
+	key := "pay.installment.header"
+	if row.Number == 0 {
+		key = "pay.installment.header_down"
+	}
+	parts := []Part{say(key, args)}
+	var other []Part
+	if last := d.Schedule[len(d.Schedule)-1].Number; last > 1 {
+		n := row.Number + 1 // the example names another installment than this one
+		if n > last {
+			n = row.Number - 1
+		}
+		other = []Part{say("pay.installment.other", Args{"other": n})}
+	}
+	resend := Emit{Type: "invoice.resend_requested", Data: map[string]any{"invoice_id": d.carrier(), "invoice_ids": d.InvoiceIDs,
+		"installment": row.Number, "due_date": row.DueDate, "amount_cents": row.AmountCents, "channel": "whatsapp"}}
+	if code := dealPix(env, row.AmountCents, planTxID(d.carrier(), row.Number)); code != "" {
+		parts = append(append(parts, other...), say("pay.pix_intro", Args{"amount": Money(row.AmountCents)}))
+		return payMenu(mem, Reply{Parts: parts, PixQR: code}, reply(say("pay.code", Args{"code": code}))), true
+	}
+	// No key: billing has the whole schedule (plan.accepted) and issues
+	// each payment's boleto or Pix; the request to send this one again
+	// goes to it, which is all a person here could do too.
+	parts = append(append(parts, say("pay.installment.by_billing", nil)), other...)
+	return payMenu(mem, resend, reply(parts...)), true
+}
+
+// payInstallmentNamed reads the payment a debtor names: "parcela 2",
+// "2ª parcela", "segunda parcela", "a entrada" (0); -1 when none.
+func payInstallmentNamed(text string) int {
+	ws := payWords(text)
+	ordinals := map[string]int{"primeira": 1, "segunda": 2, "terceira": 3, "quarta": 4, "quinta": 5, "sexta": 6,
+		"setima": 7, "oitava": 8, "nona": 9, "decima": 10, "first": 1, "second": 2, "third": 3, "fourth": 4,
+		"primera": 1, "tercera": 3, "cuarta": 4}
+	for i, w := range ws {
+		if w == "entrada" {
+			return 0
+		}
+		if !payHasWord([]string{w}, "parcela", "prestacao", "installment", "cuota") {
+			continue
+		}
+		for _, j := range []int{i + 1, i - 1} {
+			if j < 0 || j >= len(ws) {
+				continue
+			}
+			if n, err := strconv.Atoi(strings.TrimSuffix(strings.TrimSuffix(ws[j], "a"), "o")); err == nil && n >= 0 && n < 100 {
+				return n
+			}
+			if n, ok := ordinals[ws[j]]; ok {
+				return n
+			}
+		}
+	}
+	return -1
+}
+
+// payUnplanned drops the invoices a plan replaced.
+func payUnplanned(invs []bot.Invoice, env Env) []bot.Invoice {
+	var out []bot.Invoice
+	for _, inv := range invs {
+		if _, ok := planOf(env, inv.ID); !ok {
+			out = append(out, inv)
+		}
+	}
+	return out
 }

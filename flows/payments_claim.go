@@ -221,17 +221,19 @@ func payInvoice(env Env, id string, within ...bot.Invoice) (bot.Invoice, bool) {
 	return bot.Invoice{}, false
 }
 
-// payable are the invoices one would pay now: not those already claimed
-// as paid, unless every one is (the debtor may have seen a payment fail).
+// payable are the invoices one would pay now: not those a plan replaced
+// (paid by installment, payInstallment), nor those already claimed as
+// paid, unless every one is (the debtor may have seen a payment fail).
 func payable(env Env) []bot.Invoice {
+	open := payUnplanned(env.Invoices, env)
 	var out []bot.Invoice
-	for _, inv := range env.Invoices {
+	for _, inv := range open {
 		if !payIsClaimed(env, inv.ID) {
 			out = append(out, inv)
 		}
 	}
 	if out == nil {
-		return env.Invoices
+		return open
 	}
 	return out
 }
@@ -245,7 +247,7 @@ func payIsClaimed(env Env, id string) bool {
 func payMethods(inv bot.Invoice, env Env) []string {
 	var out []string
 	for _, m := range []struct{ method, value string }{
-		{payPix, payPixCode(inv, env)}, {payBoleto, inv.Payment.BoletoLine}, {payLink, inv.Payment.Link}} {
+		{payPix, payPixCode(inv, env).code}, {payBoleto, inv.Payment.BoletoLine}, {payLink, inv.Payment.Link}} {
 		if m.value != "" {
 			out = append(out, m.method)
 		}
@@ -253,31 +255,46 @@ func payMethods(inv bot.Invoice, env Env) []string {
 	return out
 }
 
-// payPixCode is the billing system's Pix code, else a BR Code built from the
-// policy's key for the exact amount due today, with the invoice id as its
-// reference so the payment can be matched: its letters and digits, the
-// last 25 when longer (ids tend to share prefixes and differ at the end).
-func payPixCode(inv bot.Invoice, env Env) string {
-	if inv.Payment.PixCopyPaste != "" || env.Policy.Pix.Key == "" {
-		return inv.Payment.PixCopyPaste
+// payCode is a payment code with the amount it carries, as quoted to the debtor.
+type payCode struct {
+	code  string
+	cents int64
+	// billed marks a code of the billing system, for the invoice's billed
+	// amount: late charges, if any, are not Quita's to add to it.
+	billed bool
+}
+
+// payPixCode is the Pix code to send for an invoice, following one rule:
+// the amount quoted next to a code is the amount the code carries. With a
+// policy Pix key, Quita always builds the code for the exact amount due
+// today (the updated amount when overdue), even when the billing system
+// sent one of its own, whose amount may be the billed one; the invoice id
+// is its reference so the payment can be matched. Without a key, the
+// billing system's code goes as it is, quoted at the amount its field 54
+// carries (the invoice amount when it carries none), and late charges are
+// left to the billing system.
+func payPixCode(inv bot.Invoice, env Env) payCode {
+	if code := dealPix(env, payDueToday(inv, env), inv.ID); code != "" {
+		return payCode{code: code, cents: payDueToday(inv, env)}
 	}
-	p := env.Policy.Pix
-	name := p.MerchantName
-	if name == "" {
-		name = env.Policy.Company.Name
+	if inv.Payment.PixCopyPaste == "" {
+		return payCode{}
 	}
-	txid := strings.Map(func(r rune) rune {
-		if r < 128 && ('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9') {
-			return r
-		}
-		return -1
-	}, inv.ID)
-	code, err := pix.Payload{Key: p.Key, MerchantName: name, MerchantCity: p.MerchantCity,
-		TxID: txid[max(len(txid)-25, 0):], AmountCents: payDueToday(inv, env)}.Encode()
-	if err != nil { // a policy that passed validation always encodes; never send a broken code
-		return ""
+	c := payCode{code: inv.Payment.PixCopyPaste, cents: inv.AmountCents, billed: true}
+	if cents, ok, err := pix.Amount(c.code); err == nil && ok {
+		c.cents = cents
 	}
-	return code
+	return c
+}
+
+// payBoletoCode is the invoice's boleto line with the amount it carries: a
+// boleto is issued for the billed amount (the bank may add late charges
+// when it is paid), so that is what is quoted beside it.
+func payBoletoCode(inv bot.Invoice) payCode {
+	if inv.Payment.BoletoLine == "" {
+		return payCode{}
+	}
+	return payCode{code: inv.Payment.BoletoLine, cents: inv.AmountCents, billed: true}
 }
 
 // payMethodIn reads a means of payment named in free text ("pix", "boleto",

@@ -2,7 +2,6 @@ package flows
 
 import (
 	"encoding/json"
-	"strconv"
 	"strings"
 
 	"github.com/quitabot/quita/bot"
@@ -388,18 +387,18 @@ func reminderLine(it ReminderItem, env Env) Part {
 }
 
 // reminderInstallmentMeans adds how to pay an installment: a Pix code for
-// its exact amount in a message of its own, or — without a Pix key — a
-// person sends the boleto, since the invoice's own means are for the full
-// amount (the same rule as the plan's first payment).
+// its exact amount in a message of its own (the same reference as every
+// code for that payment, planTxID), or — without a Pix key — word that the
+// creditor's billing sends it: the invoice's own means are for the full
+// amount, and billing has the plan's schedule (plan.accepted) to issue
+// each payment. No handoff: a person could only ask billing for the same.
 func reminderInstallmentMeans(parts []Part, it ReminderItem, env Env) ([]Part, []Action) {
 	in := it.Installment
-	if code := dealPix(env, in.AmountCents, it.InvoiceID+"P"+strconv.Itoa(in.Number)); code != "" {
-		return append(parts, say("reminder.installment_pix", nil)), []Action{reply(say("reminder.code", Args{"code": code}))}
+	if code := dealPix(env, in.AmountCents, planTxID(it.InvoiceID, in.Number)); code != "" {
+		return append(parts, say("reminder.installment_pix", Args{"amount": Money(in.AmountCents)})),
+			[]Action{reply(say("reminder.code", Args{"code": code}))}
 	}
-	return append(parts, say("reminder.installment_by_team", nil)), []Action{
-		SetStatus{Status: bot.StatusNeedsAgent},
-		Emit{Type: "conversation.handoff", Data: map[string]any{"reason": "plan_payment_means", "invoice_id": it.InvoiceID, "installment": in.Number}},
-	}
+	return append(parts, say("reminder.installment_by_billing", nil)), nil
 }
 
 // reminderEscalate hands the debt over once the cadence is exhausted: to

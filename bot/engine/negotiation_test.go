@@ -61,7 +61,8 @@ func (r *rig) chat(t *testing.T, id, text string) (engine.Outcome, []string) {
 
 // TestPlanOverTheRealPipeline: Maria owes R$ 104,00 today (R$ 100,00 due
 // 24/09 with charges), asks to split it, picks the plan, and gets the
-// schedule and a Pix code for the first installment.
+// schedule, from the next business day, and a Pix code for the first
+// installment.
 func TestPlanOverTheRealPipeline(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
@@ -83,7 +84,7 @@ func TestPlanOverTheRealPipeline(t *testing.T) {
 		if out.State != "menu" || len(texts) != 3 {
 			t.Fatalf("accept %s: %q", out.State, texts)
 		}
-		if !strings.Contains(texts[0], "• Parcela 1 de 2: R$ 52,26 em 23/11\n• Parcela 2 de 2: R$ 52,26 em 23/12\nTotal: R$ 104,52.") {
+		if !strings.Contains(texts[0], "• Parcela 1 de 2: R$ 52,26 em 24/11\n• Parcela 2 de 2: R$ 52,26 em 24/12\nTotal: R$ 104,52.") {
 			t.Fatalf("schedule:\n%s", texts[0])
 		}
 		code, err := pix.Parse(texts[2])
@@ -98,8 +99,8 @@ func TestPlanOverTheRealPipeline(t *testing.T) {
 				AmountCents int64  `json:"amount_cents"`
 			} `json:"schedule"`
 		}
-		if c := cols["INV-1"]; c.Status != bot.CollectionPlan || c.Until != "2026-12-23" || json.Unmarshal(c.Detail, &detail) != nil ||
-			detail.Installments != 2 || len(detail.Schedule) != 2 || detail.Schedule[1].DueDate != "2026-12-23" {
+		if c := cols["INV-1"]; c.Status != bot.CollectionPlan || c.Until != "2026-12-24" || json.Unmarshal(c.Detail, &detail) != nil ||
+			detail.Installments != 2 || len(detail.Schedule) != 2 || detail.Schedule[1].DueDate != "2026-12-24" {
 			t.Fatalf("collection %+v %s", c, c.Detail)
 		}
 		conv, _ := st.Conversation(ctx, out.ConversationID)

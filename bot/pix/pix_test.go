@@ -222,3 +222,33 @@ func TestEncodeParseRoundTrip(t *testing.T) {
 		t.Fatalf("Parse(Encode(p)) = %+v, want %+v", got, want)
 	}
 }
+
+func TestAmount(t *testing.T) {
+	withAmount, err := Payload{Key: "pix@acme.example", MerchantName: "Acme", MerchantCity: "SAO PAULO", AmountCents: 15990}.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name  string
+		code  string
+		cents int64
+		ok    bool
+		err   bool
+	}{
+		{"BCB manual vector: no amount, the payer types it", bcbVector, 0, false, false},
+		{"one decimal", dynamicVector, 1050, true, false},
+		{"two decimals, surrounding space", " " + withAmount + "\n", 15990, true, false},
+		{"amount after a bad checksum is still read", strings.TrimSuffix(withAmount, withAmount[len(withAmount)-4:]) + "0000", 15990, true, false},
+		{"truncated", bcbVector[:40], 0, false, true},
+		{"amount with a comma", "000201" + "5406159,90" + "6304ABCD", 0, false, true},
+	}
+	for _, tt := range tests {
+		cents, ok, err := Amount(tt.code)
+		if cents != tt.cents || ok != tt.ok || (err != nil) != tt.err {
+			t.Errorf("%s: Amount = %d, %v, %v; want %d, %v, error %v", tt.name, cents, ok, err, tt.cents, tt.ok, tt.err)
+		}
+		if err != nil && !errors.Is(err, ErrMalformed) {
+			t.Errorf("%s: error %v is not ErrMalformed", tt.name, err)
+		}
+	}
+}

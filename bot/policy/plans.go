@@ -14,9 +14,10 @@ import (
 // installments.monthly_interest_percent, the method Brazilian consumers see on
 // every "parcelado com juros" offer:
 //
-//   - without a down payment the first installment is paid on acceptance and
-//     the rest monthly (annuity due): PMT = F·i / ((1 − (1+i)^−n)·(1+i));
-//   - with a down payment (entrada) that is paid on acceptance and the n
+//   - without a down payment the first installment is paid right away (the
+//     next business day, see FirstPaymentDate) and the rest monthly
+//     (annuity due): PMT = F·i / ((1 − (1+i)^−n)·(1+i));
+//   - with a down payment (entrada) that is paid right away and the n
 //     installments start a month later: PMT = F·i / (1 − (1+i)^−n);
 //   - at 0 % both are F / n.
 //
@@ -30,7 +31,7 @@ type PlanOption struct {
 	InstallmentCents int64
 	// LastInstallmentCents is the last installment, which absorbs rounding.
 	LastInstallmentCents int64
-	// DownPaymentCents is the entrada due on acceptance; 0 when none.
+	// DownPaymentCents is the entrada, the first payment; 0 when none.
 	DownPaymentCents int64
 	// TotalCents is everything the debtor pays, interest included.
 	TotalCents int64
@@ -151,18 +152,37 @@ func (o PlanOption) Installments() []int64 {
 	return out
 }
 
-// Schedule returns the payments with due dates for a plan accepted on start:
-// the first payment (entrada, or installment 1 without one) is due on start,
-// the rest monthly on the same day of the month, clamped to shorter months.
-func (o PlanOption) Schedule(start Date) []Installment {
+// Schedule returns the payments with due dates when the first payment
+// (entrada, or installment 1 without one) is due on first: the rest monthly
+// on the same day of the month as first, clamped to shorter months. Policy.
+// PlanSchedule picks first for a plan accepted on a given day.
+func (o PlanOption) Schedule(first Date) []Installment {
 	var out []Installment
 	month := 0
 	if o.DownPaymentCents > 0 {
-		out = append(out, Installment{Number: 0, Due: start, AmountCents: o.DownPaymentCents})
+		out = append(out, Installment{Number: 0, Due: first, AmountCents: o.DownPaymentCents})
 		month = 1
 	}
 	for k, amount := range o.Installments()[len(out):] {
-		out = append(out, Installment{Number: k + 1, Due: start.AddMonths(month + k), AmountCents: amount})
+		out = append(out, Installment{Number: k + 1, Due: first.AddMonths(month + k), AmountCents: amount})
 	}
 	return out
+}
+
+// FirstPaymentDate is when the first payment of a plan accepted on
+// accepted falls due: the next business day at the earliest, never the
+// day itself. A plan accepted in the evening (or at 08:00 on a busy day)
+// cannot fairly be overdue the same night, and the billing system may need
+// a day to issue the first boleto; a weekend or holiday moves it on, since
+// a payment due then is payable on the next business day anyway.
+func (p Policy) FirstPaymentDate(accepted Date) Date {
+	return p.NextBusinessDay(accepted.AddDays(1))
+}
+
+// PlanSchedule is o's schedule for a plan accepted on accepted: the first
+// payment on FirstPaymentDate, then monthly from there. The acceptance
+// message, the plan.accepted event and the collection detail all use it,
+// so they cannot disagree.
+func (p Policy) PlanSchedule(o PlanOption, accepted Date) []Installment {
+	return o.Schedule(p.FirstPaymentDate(accepted))
 }

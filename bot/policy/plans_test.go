@@ -143,3 +143,37 @@ func TestSchedule(t *testing.T) {
 		t.Errorf("with entrada: %v", got)
 	}
 }
+
+// TestPlanSchedule: the first payment is due the next business day at the
+// earliest, never on the day the plan is accepted, and the rest monthly
+// from that first date.
+func TestPlanSchedule(t *testing.T) {
+	p := Default()
+	p.ContactWindows.Holidays.Extra = []string{"2026-12-01"}
+	o := PlanOption{Count: 3, InstallmentCents: 3333, LastInstallmentCents: 3334, TotalCents: 10000}
+	tests := []struct {
+		name, accepted string
+		want           []string
+	}{
+		{"Monday: Tuesday", "2026-11-23", []string{"2026-11-24", "2026-12-24", "2027-01-24"}},
+		{"Friday: Monday", "2026-11-27", []string{"2026-11-30", "2026-12-30", "2027-01-30"}},
+		{"Saturday: Monday", "2026-11-28", []string{"2026-11-30", "2026-12-30", "2027-01-30"}},
+		{"eve of a national holiday (Christmas): the 26th is a Saturday, so Monday", "2026-12-24", []string{"2026-12-28", "2027-01-28", "2027-02-28"}},
+		{"eve of an extra holiday", "2026-11-30", []string{"2026-12-02", "2027-01-02", "2027-02-02"}},
+		{"month end clamps later months", "2027-01-28", []string{"2027-01-29", "2027-02-28", "2027-03-29"}},
+	}
+	for _, tt := range tests {
+		var got []string
+		for _, s := range p.PlanSchedule(o, d(tt.accepted)) {
+			got = append(got, s.Due.String())
+		}
+		if !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("%s: accepted %s → %v, want %v", tt.name, tt.accepted, got, tt.want)
+		}
+	}
+	o.DownPaymentCents, o.TotalCents = 2000, 12000
+	s := p.PlanSchedule(o, d("2026-11-23"))
+	if s[0].Number != 0 || s[0].Due != d("2026-11-24") || s[1].Due != d("2026-12-24") {
+		t.Errorf("with entrada: %v", s)
+	}
+}

@@ -14,6 +14,7 @@ import (
 // Script lines:
 //
 //	# comment
+//	@pix off                                 no Pix key in the policy (applies to the whole script)
 //	@now 2026-11-23T10:00:00-03:00          set the clock (forward only)
 //	@clock +2h | +3d                         move the clock forward
 //	@customer NAME | +55… | locale           the debtor the script talks as
@@ -36,6 +37,11 @@ func (r *runner) do(line string) error {
 	ctx := context.Background()
 	cmd, rest, _ := strings.Cut(line, " ")
 	switch cmd {
+	case "@pix":
+		if strings.TrimSpace(rest) != "off" {
+			return fmt.Errorf("@pix off is the only setting")
+		}
+		return nil // applied before the engine was built (scriptPolicy)
 	case "@now":
 		at, err := time.Parse(time.RFC3339, rest)
 		if err != nil {
@@ -148,7 +154,7 @@ func (r *runner) remind(ctx context.Context, rest string) error {
 			}
 		}
 	}
-	planner, err := reminders.New(reminders.Config{Store: r.st, Engine: r.engine, Policy: Policy(), Location: Location})
+	planner, err := reminders.New(reminders.Config{Store: r.st, Engine: r.engine, Policy: r.policy, Location: Location})
 	if err != nil {
 		return err
 	}

@@ -38,7 +38,7 @@ var Location, _ = time.LoadLocation("America/Sao_Paulo")
 var Start = time.Date(2026, 11, 23, 10, 0, 0, 0, Location)
 
 // Policy is the policy every scenario runs under (and its reminder runner
-// plans with).
+// plans with), unless the script changes it with @pix off.
 func Policy() policy.Policy {
 	pol := policy.Default()
 	pol.Company = policy.Company{Name: "Acme Telecom", ContactPhone: "(11) 4000-1234", Document: "11.222.333/0001-81"}
@@ -125,6 +125,20 @@ type runner struct {
 	customer bot.Customer
 	media    *bot.Media
 	msgs     int
+	policy   policy.Policy
+}
+
+// scriptPolicy is Policy() as the script's settings directives change it.
+// The engine is built with its policy before the first line runs, so these
+// directives take effect wherever they stand; scripts put them at the top.
+func scriptPolicy(lines []string) policy.Policy {
+	pol := Policy()
+	for _, l := range lines {
+		if strings.TrimSpace(l) == "@pix off" {
+			pol.Pix = policy.Pix{} // no key: only the billing system's codes exist
+		}
+	}
+	return pol
 }
 
 // Run runs one script over h and returns the rendered outcome.
@@ -143,20 +157,23 @@ func Run(t testing.TB, file string, h Harness) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &runner{t: t, st: st, clock: clock.NewManual(Start), harness: h}
+	var lines []string
+	for in := bufio.NewScanner(f); in.Scan(); {
+		lines = append(lines, in.Text())
+	}
+	r := &runner{t: t, st: st, clock: clock.NewManual(Start), harness: h, policy: scriptPolicy(lines)}
 	ids := &bot.SequenceIDs{}
-	tr := h.Transport(t, Env{Store: st, Clock: r.clock, IDs: ids, Policy: Policy(), Sink: syncSink{r}})
+	tr := h.Transport(t, Env{Store: st, Clock: r.clock, IDs: ids, Policy: r.policy, Sink: syncSink{r}})
 	r.sender = engine.NewSender(st, r.clock, nil, nil, tr)
-	r.engine, err = engine.New(engine.Config{Store: st, Classifier: classifier, Catalog: catalog, Policy: Policy(), Clock: r.clock,
+	r.engine, err = engine.New(engine.Config{Store: st, Classifier: classifier, Catalog: catalog, Policy: r.policy, Clock: r.clock,
 		IDs: ids, Coord: coord.NewMemory(), Location: Location, Transports: []string{tr.Name()},
 		QRCode: func(p string) ([]byte, error) { return qrcode.Encode(p, qrcode.Medium, 256) }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { r.engine.Close(context.Background()) })
-	in := bufio.NewScanner(f)
-	for line := 1; in.Scan(); line++ {
-		text := strings.TrimSpace(in.Text())
+	for i, raw := range lines {
+		line, text := i+1, strings.TrimSpace(raw)
 		if text == "" || strings.HasPrefix(text, "#") {
 			continue
 		}
