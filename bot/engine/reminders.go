@@ -381,7 +381,7 @@ func reminderInput(work []reminders.Due, invoices []bot.Invoice) (flows.Input, s
 	names := make([]string, len(work))
 	for i, d := range work {
 		it := flows.ReminderItem{Kind: flows.ReminderStep, InvoiceID: d.InvoiceID, Step: d.Key, Message: d.Step.Message,
-			Tone: string(d.Step.Tone), Offset: d.Step.OffsetDays, Due: d.ShownDue, Anchor: d.Anchor.String(), AfterClaim: d.AfterClaim}
+			Tone: string(d.Step.Tone), Offset: d.Step.OffsetDays, Due: d.ShownDue, Anchor: d.Anchor.String()}
 		if d.Action == reminders.ActionEscalate {
 			it.Kind, it.Escalation = flows.ReminderEscalate, string(d.Escalation)
 		}

@@ -59,7 +59,9 @@ func planned(p policy.Policy, f Facts, today policy.Date) *Due {
 			continue
 		}
 		anchor := nextBusinessDay(p, base)
-		if d := latestStep(steps, anchor, base, today, f.Log, fmt.Sprintf("plan-%d:", row.Number)); d != nil {
+		prefix, date := fmt.Sprintf("plan-%d:", row.Number), base.String()
+		days := schedule(p, steps, 0, anchor, f.Log, prefix, date, false)
+		if d := latestStep(steps, days, anchor, today, f.Log, prefix, date); d != nil {
 			d.InvoiceID, d.ShownDue = f.Invoice.ID, base.String()
 			d.Installment = &Installment{Number: row.Number, Count: count, AmountCents: row.AmountCents, Due: base.String()}
 			found = d
