@@ -220,6 +220,7 @@ func TestCompose(t *testing.T) {
 	step := reminders.Due{Action: reminders.ActionStep, Key: "d0"}
 	follow := reminders.Due{Action: reminders.ActionPromiseMissed, Key: "promise"}
 	esc := reminders.Due{Action: reminders.ActionEscalate, Key: "escalation"}
+	review := reminders.Due{Action: reminders.ActionClaimReview, Key: "claim-review"}
 	cases := []struct {
 		name   string
 		due    []reminders.Due
@@ -232,6 +233,9 @@ func TestCompose(t *testing.T) {
 		{"weekly cap", []reminders.Due{step}, reminders.Counts{Week: 3}, 0, 1},
 		{"a follow-up goes alone", []reminders.Due{step, follow, follow}, reminders.Counts{}, 1, 2},
 		{"escalations pass the cap: they send nothing", []reminders.Due{step, esc}, reminders.Counts{Today: 1}, 1, 1},
+		{"a claim review goes alone, before a follow-up", []reminders.Due{step, follow, review, esc}, reminders.Counts{}, 2, 2},
+		{"a claim review passes the caps", []reminders.Due{review}, reminders.Counts{Today: 1, Week: 3}, 1, 0},
+		{"one claim review per message", []reminders.Due{review, review}, reminders.Counts{}, 1, 1},
 	}
 	for _, tc := range cases {
 		send, held := reminders.Compose(pol, tc.due, tc.counts)

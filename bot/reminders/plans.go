@@ -86,9 +86,13 @@ func installmentSteps(cadence []policy.Step) []policy.Step {
 }
 
 // Horizon returns how many days before today a due date may lie and still
-// have reminder work (the last step or escalation plus a margin for an
-// outage or a long pause) and how many days after (the earliest step),
-// over every cadence of the policy. The runner selects candidates in it.
+// have reminder work on the usual schedule (the last step or escalation
+// plus a margin for an outage or a long pause) and how many days after
+// (the earliest step), over every cadence of the policy. The runner
+// selects candidates in it; besides, it reaches past its days without
+// contact ahead (a step before the due date moves back onto today) and,
+// back to the oldest due date not time-barred, every invoice not handed
+// over yet (a late start's spaced cadence can end any time).
 func Horizon(p policy.Policy) (back, ahead int) {
 	consider := func(steps []policy.Step, esc *policy.Escalation) {
 		for _, s := range steps {
