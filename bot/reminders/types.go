@@ -51,7 +51,7 @@ type Mark struct {
 	InvoiceID  string
 	Key        string
 	CustomerID string
-	Kind       string // LoggedSent, LoggedSuperseded, LoggedFollowUp, LoggedEscalated
+	Kind       string // LoggedSent, LoggedSuperseded, LoggedFollowUp, LoggedEscalated, LoggedClaimReview
 	OutboxID   string // the message that carried it; "" when none
 	Day        policy.Date
 	At         time.Time
