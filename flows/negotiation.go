@@ -613,28 +613,6 @@ func dealWords(s string) map[string]bool {
 // handoffPlanCancel is the conversation.handoff reason of a plan cancellation.
 const handoffPlanCancel = "plan_cancel"
 
-// planCancelFirst makes every intent's answer check first for a request to
-// cancel a plan. The classifier marks it with a topic on whichever intent
-// it finds ("quero cancelar o parcelamento" reads as request_installments,
-// "cancela o acordo" could read as opt_out), so no single intent's handler
-// can own it. It wraps the handlers registered so far; it runs from the
-// payments topic's init, the last of the files registering debtor
-// intents (TestPlanCancelAnyIntent fails if one is missed).
-func planCancelFirst() {
-	for _, intent := range bot.AllIntents {
-		h, ok := byIntent[intent]
-		if !ok {
-			continue // the core intents: balance, greeting, thanks
-		}
-		byIntent[intent] = func(state string, mem Memory, in Input, env Env) Result {
-			if mem.IdentityConfirmed && planCancelAsked(in) {
-				return planCancel(mem, env)
-			}
-			return h(state, mem, in, env)
-		}
-	}
-}
-
 // planCancelAsked reports a request to cancel a plan: the classifier's
 // topic, or — until every classifier sets it — a word of cancelling next
 // to a word for the plan.

@@ -52,8 +52,6 @@ func init() {
 	byState[StatePayChooseMethod] = payChooseMethod
 	byState[StateAwaitingReceipt] = payAwaitingReceipt
 	byState[StateOfferEmail] = payOfferEmail
-	// Last of the files registering debtor intents (see planCancelFirst).
-	planCancelFirst()
 	// A photo or PDF sent without words is classified unknown; while
 	// invoices are open it is almost always a receipt.
 	onAttachment = func(state string, mem Memory, in Input, env Env) (Result, bool) {
@@ -480,7 +478,13 @@ func payChooseInvoice(_ string, mem Memory, in Input, env Env) Result {
 	case (in.Class.Intent == bot.IntentUnknown || in.Class.Intent == bot.IntentAffirmative) && mem.Unknowns == 0:
 		mem.Unknowns++
 		res := payAskInvoice(mem.Pay.Next, cands, mem, env)
-		res.Actions = append([]Action{reply(say("pay.choose.retry", nil))}, res.Actions...)
+		// "Não entendi" only for what was not understood: a "sim" just
+		// did not say which one.
+		retry := "pay.choose.retry"
+		if in.Class.Intent == bot.IntentAffirmative {
+			retry = "pay.choose.which_number"
+		}
+		res.Actions = append([]Action{reply(say(retry, nil))}, res.Actions...)
 		return res
 	}
 	return payLeave(mem, in, env)

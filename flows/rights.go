@@ -38,6 +38,19 @@ func init() {
 // this?" still get the bot's answer there.
 func rights(state string, mem Memory, in Input, env Env) (Result, bool) {
 	intent, topic := in.Class.Intent, in.Class.Entities.Topic
+	if planCancelAsked(in) && intent != bot.IntentWrongPerson && env.Customer != nil && state != StateWithAgent && state != StateClosed {
+		// "cancela o acordo" may read as a stop or a request for a person;
+		// it is neither (negotiation.go, planCancel). A stranger is asked
+		// who they are first, the request kept for afterwards.
+		if mem.IdentityConfirmed {
+			return planCancel(mem, env), true
+		}
+		in.Class.Intent = bot.IntentRequestInstallments
+		if state == StateConfirmIdentity {
+			return confirmIdentity(mem, in, env), true
+		}
+		return askIdentity(mem, in, env), true
+	}
 	switch {
 	case topic == bot.TopicDeceased && (intent == bot.IntentWrongPerson || !mem.IdentityConfirmed):
 		return holderDeceased(state, mem, env), true

@@ -103,6 +103,9 @@ func answer(state string, mem Memory, in Input, env Env) Result {
 // anything they do not expect, so no input ever meets silence.
 func answerIntent(state string, mem Memory, in Input, env Env) Result {
 	intent := in.Class.Intent
+	if planCancelAsked(in) {
+		return planCancel(mem, env) // a request kept across the identity check
+	}
 	if intent == bot.IntentUnknown && in.Media != nil && onAttachment != nil {
 		if res, ok := onAttachment(state, mem, in, env); ok {
 			return res

@@ -124,7 +124,10 @@ func (s *Store) SerialWrites() bool { return s.Dialect == SQLite }
 // (customer, id) order after the cursor — a walk along
 // invoices_open_by_customer — with their customers and collection states,
 // read by key for the page alone (joined in, PostgreSQL merge-joined every
-// customer up to the cursor on each page).
+// customer up to the cursor on each page). An invoice older than the usual
+// horizon stays a candidate until its escalation for its due date is
+// logged (reminders.CandidateQuery.OldFrom): one probe of reminder_log's
+// primary key each, so a book of long-escalated debts costs a pass little.
 func (s *Store) ReminderCandidates(ctx context.Context, q reminders.CandidateQuery) ([]reminders.Candidate, error) {
 	// Sized for a full page: a Candidate is large, and growing the slice
 	// by appends copied each page several times.
@@ -132,9 +135,10 @@ func (s *Store) ReminderCandidates(ctx context.Context, q reminders.CandidateQue
 	ids, customerIDs := make([]string, 0, max(q.Limit, 0)), make([]string, 0, max(q.Limit, 0))
 	err := s.reads(ctx, true, readQuery{sql: `SELECT id, customer_id, amount_cents, currency, due_date, description,
 		payment_link, pix_copy_paste, boleto_line, pdf_url FROM invoices i WHERE status = ? AND (customer_id, id) > (?, ?)
-		AND (due_date BETWEEN ? AND ? OR EXISTS (SELECT 1 FROM collections col WHERE col.invoice_id = i.id
-		AND col.status IN (?, ?, ?, ?) AND col.until >= ?)) ORDER BY customer_id, id LIMIT ?`,
-		args: []any{string(bot.InvoiceOpen), q.AfterCustomer, q.AfterInvoice, q.DueFrom, q.DueTo, string(bot.CollectionPlan),
+		AND (due_date BETWEEN ? AND ? AND (due_date >= ? OR NOT EXISTS (SELECT 1 FROM reminder_log l
+		WHERE l.invoice_id = i.id AND l.step_key = 'escalation@' || i.due_date)) OR EXISTS (SELECT 1 FROM collections col
+		WHERE col.invoice_id = i.id AND col.status IN (?, ?, ?, ?) AND col.until >= ?)) ORDER BY customer_id, id LIMIT ?`,
+		args: []any{string(bot.InvoiceOpen), q.AfterCustomer, q.AfterInvoice, cmp.Or(q.OldFrom, q.DueFrom), q.DueTo, q.DueFrom, string(bot.CollectionPlan),
 			string(bot.CollectionExtended), string(bot.CollectionPromised), string(bot.CollectionClaimed), q.UntilFrom, q.Limit},
 		scan: func(rows rowScanner) error {
 			inv := bot.Invoice{Status: bot.InvoiceOpen}

@@ -198,3 +198,50 @@ func TestConversationsByPhones(t *testing.T) {
 		}
 	})
 }
+
+// An invoice older than the usual window stays a candidate, back to
+// OldFrom, until its escalation for its due date is logged: a late start's
+// spaced cadence may end long after the due date.
+func TestReminderCandidatesKeepOldInvoicesUntilHandedOver(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		seedReminderBook(t, s)
+		candidates := func(q reminders.CandidateQuery) string {
+			q.Limit = 100
+			page, err := s.ReminderCandidates(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, c := range page {
+				got = append(got, c.Invoice.ID)
+			}
+			return fmt.Sprint(got)
+		}
+		q := reminders.CandidateQuery{OldFrom: "2021-12-01", DueFrom: "2026-08-01", DueTo: "2026-11-30", UntilFrom: "2026-08-01"}
+		if got := candidates(q); got != "[A-1 A-2 B-2 C-2 D-1]" {
+			t.Fatalf("with OldFrom: %s", got)
+		}
+		if got := candidates(reminders.CandidateQuery{DueFrom: q.DueFrom, DueTo: q.DueTo, UntilFrom: q.UntilFrom}); got != "[A-1 A-2 C-2 D-1]" {
+			t.Fatalf("without OldFrom: %s", got)
+		}
+		today := policy.NewDate(2026, time.November, 25)
+		conv := bot.Conversation{ID: "cnv_2", Phone: "+5511988880002", Transport: "sim", Status: bot.StatusOpen, State: "start", CreatedAt: t0, UpdatedAt: t0}
+		// An escalation under another date (an extension's) does not count.
+		if err := s.CommitReminderTurns(ctx, []reminders.MarkedTurn{reminderTurn(conv, true, 1,
+			mark("B-2", "escalation@2026-01-20", "cus_002", reminders.LoggedEscalated, "2026-01-10", today))}); err != nil {
+			t.Fatal(err)
+		}
+		if got := candidates(q); got != "[A-1 A-2 B-2 C-2 D-1]" {
+			t.Fatalf("escalated under another date: %s", got)
+		}
+		conv.Version = 1
+		if err := s.CommitReminderTurns(ctx, []reminders.MarkedTurn{reminderTurn(conv, false, 2,
+			mark("B-2", "escalation@2026-01-10", "cus_002", reminders.LoggedEscalated, "2026-01-10", today))}); err != nil {
+			t.Fatal(err)
+		}
+		if got := candidates(q); got != "[A-1 A-2 C-2 D-1]" {
+			t.Fatalf("handed over: %s", got)
+		}
+	})
+}

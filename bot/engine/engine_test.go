@@ -263,7 +263,7 @@ func TestAPaymentThanksRecordedButNotSentIsRecovered(t *testing.T) {
 		sent, _ := r.sender.RunDue(ctx)
 		thanks := 0
 		for _, m := range sent {
-			if strings.Contains(m.Text, "Recebemos o pagamento de Internet outubro") {
+			if strings.Contains(m.Text, "recebemos o pagamento de Internet outubro") {
 				thanks++
 			}
 		}

@@ -282,7 +282,8 @@ func (e *Engine) replan(ctx context.Context, rs reminderStore, c bot.Customer, t
 // reminderTurn steps a debtor's conversation with their due work and
 // returns the turn and its log rows, or nil with the reason nothing is to
 // be written. A promise follow-up goes alone, as the negotiation flow's
-// event; steps and escalations go together as one reminder event.
+// event; steps, a claim review (reminders.Compose never pairs it with
+// steps) and escalations go together as one reminder event.
 func (e *Engine) reminderTurn(now time.Time, conv bot.Conversation, isNew bool, d reminders.Debtor) (*reminders.MarkedTurn, reminders.Outcome, error) {
 	out := reminders.Outcome{CustomerID: d.Customer.ID}
 	customer := d.Customer
@@ -342,6 +343,8 @@ func (e *Engine) reminderTurn(now time.Time, conv bot.Conversation, isNew bool, 
 			mark(due, due.Key, reminders.LoggedEscalated, "")
 		case reminders.ActionPromiseMissed:
 			mark(due, due.Key, reminders.LoggedFollowUp, outboxID)
+		case reminders.ActionClaimReview:
+			mark(due, due.Key, reminders.LoggedClaimReview, outboxID)
 		default:
 			mark(due, due.Key, reminders.LoggedSent, outboxID)
 		}
@@ -381,9 +384,13 @@ func reminderInput(work []reminders.Due, invoices []bot.Invoice) (flows.Input, s
 	names := make([]string, len(work))
 	for i, d := range work {
 		it := flows.ReminderItem{Kind: flows.ReminderStep, InvoiceID: d.InvoiceID, Step: d.Key, Message: d.Step.Message,
-			Tone: string(d.Step.Tone), Offset: d.Step.OffsetDays, Due: d.ShownDue, Anchor: d.Anchor.String(), AfterClaim: d.AfterClaim}
-		if d.Action == reminders.ActionEscalate {
+			Tone: string(d.Step.Tone), Offset: d.Step.OffsetDays, Due: d.ShownDue, Anchor: d.Anchor.String()}
+		switch d.Action {
+		case reminders.ActionEscalate:
 			it.Kind, it.Escalation = flows.ReminderEscalate, string(d.Escalation)
+		case reminders.ActionClaimReview:
+			// Not a cadence step: no message key, tone or offset.
+			it = flows.ReminderItem{Kind: flows.ReminderClaimReview, InvoiceID: d.InvoiceID, Step: d.Key, Due: d.ShownDue, Anchor: d.Anchor.String()}
 		}
 		if in := d.Installment; in != nil {
 			it.Installment = &flows.ReminderInstallment{Number: in.Number, Count: in.Count, AmountCents: in.AmountCents, Due: in.Due}

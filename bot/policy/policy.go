@@ -248,9 +248,10 @@ type Extension struct {
 
 // Receipts govern "já paguei" claims.
 type Receipts struct {
-	// ConfirmTimeoutBusinessDays is how long collection of a claimed invoice
-	// stays paused waiting for the billing system to confirm payment before
-	// reminders politely resume. Pix settles at once, boletos in 1–3 days.
+	// ConfirmTimeoutBusinessDays is how long the billing system has to
+	// confirm a claimed payment before a person reviews the claim (the
+	// debtor is told so). Collection stays paused either way until the
+	// claim is settled. Pix settles at once, boletos in 1–3 days.
 	ConfirmTimeoutBusinessDays int `yaml:"confirm_timeout_business_days"`
 }
 

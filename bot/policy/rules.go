@@ -93,9 +93,10 @@ func (p Policy) ExtensionDays(requestedDays int, goodHistory bool) int {
 	return requestedDays
 }
 
-// ReceiptDeadline returns the day collection of an invoice resumes when a
-// payment claimed on claimed is still unconfirmed by the billing system
-// (receipts.confirm_timeout_business_days business days later).
+// ReceiptDeadline returns the last day of the review of a payment claimed
+// on claimed (receipts.confirm_timeout_business_days business days later):
+// still unconfirmed by the billing system after it, a person takes the
+// claim over; the cadence never resumes on its own.
 func (p Policy) ReceiptDeadline(claimed Date) Date {
 	return p.AddBusinessDays(claimed, p.Receipts.ConfirmTimeoutBusinessDays)
 }

@@ -106,3 +106,10 @@ func (p Policy) NextAllowed(t time.Time) time.Time {
 	}
 	return time.Time{}
 }
+
+// ContactDay reports whether d has any contact window: not a Sunday, not a
+// holiday under contact_windows.holidays, and its weekday is not "off".
+// The reminder planner moves a step due before the due date to the latest
+// contact day on or before its day, so "vence em 25/11" still goes out
+// while it is true instead of waiting for a day when it no longer is.
+func (p Policy) ContactDay(d Date) bool { return len(p.spans(d)) > 0 }

@@ -96,3 +96,36 @@ func TestParseHours(t *testing.T) {
 		}
 	}
 }
+
+func TestContactDay(t *testing.T) {
+	sat := Default()
+	sat.ContactWindows.Saturday = "08:00-14:00"
+	noMon := Default()
+	noMon.ContactWindows.Monday = "off"
+	extra := Default()
+	extra.ContactWindows.Holidays.Extra = []string{"01-25"}
+	tests := []struct {
+		name string
+		p    Policy
+		day  string
+		want bool
+	}{
+		{"weekday", Default(), "2026-11-23", true},
+		{"saturday off", Default(), "2026-11-21", false},
+		{"saturday with a window", sat, "2026-11-21", true},
+		{"sunday never", sat, "2026-11-22", false},
+		{"national holiday", Default(), "2026-12-25", false},
+		{"carnival", Default(), "2026-02-16", false},
+		{"weekday off", noMon, "2026-11-23", false},
+		{"extra holiday", extra, "2027-01-25", false},
+	}
+	for _, tc := range tests {
+		d, err := ParseDate(tc.day)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := tc.p.ContactDay(d); got != tc.want {
+			t.Errorf("%s: ContactDay(%s) = %v, want %v", tc.name, tc.day, got, tc.want)
+		}
+	}
+}

@@ -76,3 +76,39 @@ func waitFor(t *testing.T, ok func() bool) {
 		}
 	}
 }
+
+// queryStore is an empty book that records the queries of a pass.
+type queryStore struct {
+	countingStore
+	queries []reminders.CandidateQuery
+}
+
+func (s *queryStore) ReminderCandidates(_ context.Context, q reminders.CandidateQuery) ([]reminders.Candidate, error) {
+	s.queries = append(s.queries, q)
+	return nil, nil
+}
+
+// A pass selects ahead past the days without contact after today (a D-3
+// on them is due today) and back to the oldest due date not time-barred.
+func TestRunDueSelectsPastDaysOffAndOldInvoices(t *testing.T) {
+	cases := []struct{ now, dueTo string }{
+		{"2026-11-25T10:00:00-03:00", "2026-11-28"}, // Wednesday: D-3 of Saturday's due date
+		{"2026-11-27T10:00:00-03:00", "2026-12-02"}, // Friday: the weekend's D-3s too
+		{"2026-12-24T10:00:00-03:00", "2026-12-30"}, // Christmas Eve: Christmas and the weekend
+	}
+	for _, tc := range cases {
+		st := &queryStore{}
+		r, err := reminders.New(reminders.Config{Store: st, Engine: noEngine{}, Policy: policy.Default(), Location: saoPaulo})
+		if err != nil {
+			t.Fatal(err)
+		}
+		now, _ := time.Parse(time.RFC3339, tc.now)
+		if _, err := r.RunDue(context.Background(), now); err != nil {
+			t.Fatal(err)
+		}
+		q := st.queries[0]
+		if q.DueTo != tc.dueTo || q.OldFrom != "2021"+tc.now[4:10] {
+			t.Errorf("%s: DueTo %s OldFrom %s, want %s and five years back", tc.now, q.DueTo, q.OldFrom, tc.dueTo)
+		}
+	}
+}

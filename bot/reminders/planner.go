@@ -17,6 +17,10 @@ const (
 	ActionStep          Action = "step"           // send a cadence step (or an installment's)
 	ActionPromiseMissed Action = "promise_missed" // follow up a promise date that passed unpaid
 	ActionEscalate      Action = "escalate"       // the cadence is over: hand over as policy says
+	// ActionClaimReview hands a payment claim whose review window passed
+	// unconfirmed to a person, and tells the debtor so; collection of the
+	// invoice stays paused.
+	ActionClaimReview Action = "claim_review"
 )
 
 // Kinds of reminder log entries.
@@ -25,6 +29,9 @@ const (
 	LoggedSuperseded = "superseded" // never sent: a later step went out instead
 	LoggedFollowUp   = "followup"   // the promise follow-up was handled (sent or, silently, not needed)
 	LoggedEscalated  = "escalated"  // handed over after the last step
+	// LoggedClaimReview: the claim went to a person after its review
+	// window, in the message OutboxID.
+	LoggedClaimReview = "claim_review"
 )
 
 // Reasons a step that would be due is held back.
@@ -65,7 +72,8 @@ type Due struct {
 	InvoiceID string
 	Action    Action
 	// Key is the reminder log key, unique per invoice: "d+7@2026-11-25",
-	// "plan-2:d0@2027-01-23", "promise@2026-12-10", "escalation@2026-11-25".
+	// "plan-2:d0@2027-01-23", "promise@2026-12-10", "escalation@2026-11-25",
+	// "claim-review@2026-12-11" (the end of the review window).
 	// The date is the one the step counts from, so a new due date (billing
 	// re-dated the invoice, an extension) starts a fresh cadence.
 	Key  string
@@ -83,8 +91,6 @@ type Due struct {
 	// pass after an outage sends the latest step, not a burst of old ones.
 	Superseded []string
 	Escalation policy.EscalationAction
-	// AfterClaim marks the first reminder after an unconfirmed "já paguei".
-	AfterClaim bool
 	// PromiseDate is the date promised, for ActionPromiseMissed.
 	PromiseDate string
 }
@@ -113,6 +119,21 @@ func stepKey(prefix string, offset int, date string) string {
 // Plan returns what is due on one invoice today. It is pure: the same facts
 // and day give the same answer, which is what lets several instances plan
 // alike and the unique log key decide who sends.
+//
+// The cadence's rules, beyond "the latest step due and still true":
+//   - a step before the due date that falls on a day without contact
+//     windows is due on the latest contact day before it, while it is true;
+//   - per invoice, the tone never falls below the highest tone already sent
+//     (an extension or a new due date re-dates the cadence, not the
+//     debtor's history): lower steps are skipped, then superseded;
+//   - the final notice goes at most once per invoice, never as its first
+//     message;
+//   - an invoice first reminded after its due date starts with the first
+//     friendly overdue step, and each later step waits the cadence's
+//     spacing after the day the step before it actually went out, up to the
+//     escalation: the tone climbs as it would have, only later;
+//   - a claimed invoice ("já paguei") hears no step at all; once its review
+//     window passed unconfirmed, one claim review hands it to a person.
 func Plan(p policy.Policy, f Facts, today policy.Date) Decision {
 	inv := f.Invoice
 	if inv.Status != bot.InvoiceOpen {
@@ -135,14 +156,7 @@ func Plan(p policy.Policy, f Facts, today policy.Date) Decision {
 			return held(active(), HeldDisputed)
 		}
 	case bot.CollectionClaimed:
-		if until.IsZero() || !today.After(until) {
-			return held(active(), HeldClaimed)
-		}
-		d := active()
-		if d != nil && d.Action == ActionStep {
-			d.AfterClaim = !loggedAfter(f.Log, until)
-		}
-		return Decision{Due: d}
+		return claimed(p, f, today, due, until, active)
 	case bot.CollectionPromised:
 		if !until.IsZero() {
 			return promised(p, f, today, due, until)
@@ -164,40 +178,177 @@ func held(d *Due, reason string) Decision {
 	return Decision{Held: reason}
 }
 
+// claimed never sends a cadence step for an invoice the debtor says they
+// paid, before or after the review deadline: a reminder, let alone the
+// final notice, to someone whose receipt waits for a person is exactly what
+// the pause is for. Once the deadline passed with no word from billing or
+// an agent, one claim review hands the case to a person and tells the
+// debtor; then nothing until the collection state changes (confirmed,
+// rejected, paid). A claim without a deadline waits for a person.
+func claimed(p policy.Policy, f Facts, today, due, until policy.Date, active func() *Due) Decision {
+	if until.IsZero() || !today.After(until) {
+		return held(active(), HeldClaimed)
+	}
+	key := "claim-review@" + until.String()
+	if _, done := f.Log[key]; done {
+		return held(active(), HeldClaimed)
+	}
+	return Decision{Due: &Due{InvoiceID: f.Invoice.ID, Action: ActionClaimReview, Key: key, Day: until.AddDays(1),
+		Anchor: nextBusinessDay(p, due), ShownDue: due.String()}}
+}
+
 // cadence plans the invoice's cadence counted from base (its due date, or
 // the new date of an extension), then the escalation after it.
 func cadence(p policy.Policy, f Facts, today, base policy.Date) *Due {
 	inv := f.Invoice
 	steps := p.CadenceFor(inv.AmountCents, f.Tags)
+	esc := p.EscalationFor(inv.AmountCents, f.Tags)
 	anchor := nextBusinessDay(p, base)
-	if d := latestStep(steps, anchor, base, today, f.Log, ""); d != nil {
-		d.InvoiceID, d.ShownDue = inv.ID, base.String()
+	date := base.String()
+	h := readHistory(steps, f.Log)
+	late := h.firstBase == date && h.firstOffset > 0
+	days := schedule(p, steps, esc.OffsetDays, anchor, f.Log, "", date, late)
+	if d := nextStep(steps, days, anchor, today, f.Log, date, h); d != nil {
+		d.InvoiceID, d.ShownDue = inv.ID, date
 		return d
 	}
-	esc := p.EscalationFor(inv.AmountCents, f.Tags)
-	if esc.Action == policy.EscalateNone || esc.Action == "" || today.Before(anchor.AddDays(esc.OffsetDays)) {
+	escDay := days[len(steps)]
+	if esc.Action == policy.EscalateNone || esc.Action == "" || today.Before(escDay) {
 		return nil
 	}
-	key := "escalation@" + base.String()
+	key := "escalation@" + date
 	if _, done := f.Log[key]; done {
 		return nil
 	}
-	// Every step is sent, superseded or stale by now (latestStep found
-	// nothing); never hand over on the day a reminder went out.
+	// Every step is sent, superseded, stale or below the tone reached by
+	// now (nextStep found nothing); never hand over on the day a reminder
+	// went out.
 	for _, s := range steps {
-		if l, ok := f.Log[StepKey("", s.OffsetDays, base)]; ok && !l.Day.Before(today) {
+		if l, ok := f.Log[stepKey("", s.OffsetDays, date)]; ok && !l.Day.Before(today) {
 			return nil
 		}
 	}
-	return &Due{InvoiceID: inv.ID, Action: ActionEscalate, Key: key, Day: anchor.AddDays(esc.OffsetDays),
-		Anchor: anchor, ShownDue: base.String(), Escalation: esc.Action}
+	return &Due{InvoiceID: inv.ID, Action: ActionEscalate, Key: key, Day: escDay,
+		Anchor: anchor, ShownDue: date, Escalation: esc.Action}
 }
 
-// latestStep returns the latest step due by today that was not logged and
-// is still relevant, with the older unlogged due steps as superseded. A
-// step before the last logged one is never sent: the cadence only moves on.
-func latestStep(steps []policy.Step, anchor, base, today policy.Date, log map[string]Logged, prefix string) *Due {
-	date := base.String()
+// history is what an invoice's log says about its cadence over every date
+// it counted from: the highest tone sent, whether the final notice went
+// out, whether the debtor heard anything about it at all, and the first
+// cadence step sent.
+type history struct {
+	top         int  // toneRank of the highest tone sent; -1 when none
+	final       bool // the final notice went out
+	messaged    bool // a step, follow-up or claim review went out
+	firstBase   string
+	firstOffset int
+	firstDay    policy.Date
+}
+
+// readHistory reads log against the invoice's cadence: a step's tone is
+// the tone of the cadence step with its offset (the log keeps keys, not
+// tones). Installment steps are a new agreement and count only as
+// messages.
+func readHistory(steps []policy.Step, log map[string]Logged) history {
+	h := history{top: -1}
+	for key, l := range log {
+		switch l.Kind {
+		case LoggedSent, LoggedFollowUp, LoggedClaimReview:
+			h.messaged = true
+		}
+		if l.Kind != LoggedSent {
+			continue
+		}
+		offset, date, ok := parseStepKey(key)
+		if !ok {
+			continue
+		}
+		if h.firstBase == "" || l.Day.Before(h.firstDay) || l.Day == h.firstDay && key < stepKey("", h.firstOffset, h.firstBase) {
+			h.firstBase, h.firstOffset, h.firstDay = date, offset, l.Day
+		}
+		for _, s := range steps {
+			if s.OffsetDays == offset {
+				h.top = max(h.top, toneRank(s.Tone))
+				h.final = h.final || s.Tone == policy.ToneFinal
+			}
+		}
+	}
+	return h
+}
+
+// parseStepKey reads a cadence step key "d+7@2026-11-25"; installment
+// ("plan-2:…") and other keys are not cadence steps.
+func parseStepKey(key string) (offset int, date string, ok bool) {
+	name, date, found := strings.Cut(key, "@")
+	if !found || len(name) < 2 || name[0] != 'd' {
+		return 0, "", false
+	}
+	n, err := strconv.Atoi(name[1:])
+	return n, date, err == nil
+}
+
+// toneRank orders the tones from gentle to final; an unknown one ranks
+// lowest.
+func toneRank(t policy.Tone) int {
+	switch t {
+	case policy.ToneFirm:
+		return 1
+	case policy.ToneFormal:
+		return 2
+	case policy.ToneFinal:
+		return 3
+	}
+	return 0
+}
+
+// schedule returns the day each step falls due, counted from anchor, and
+// after them the escalation's (escOffset). A step before the due date on a
+// day without contact windows is due on the latest contact day before it:
+// it is only true before the due date, so waiting for the next contact day
+// would lose it. In a late start (the invoice's first step went out after
+// the due date), a step is due no earlier than the cadence's spacing after
+// the day the step before it went out (or is due, if it has not), so the
+// tone climbs at the cadence's pace rather than on consecutive days.
+func schedule(p policy.Policy, steps []policy.Step, escOffset int, anchor policy.Date, log map[string]Logged, prefix, date string, late bool) []policy.Date {
+	days := make([]policy.Date, len(steps)+1)
+	for i := range days {
+		offset := escOffset
+		if i < len(steps) {
+			offset = steps[i].OffsetDays
+		}
+		d := anchor.AddDays(offset)
+		if offset < 0 {
+			d = lastContactDay(p, d)
+		}
+		if late && i > 0 {
+			prev, prevOffset := days[i-1], steps[i-1].OffsetDays
+			if l, ok := log[stepKey(prefix, prevOffset, date)]; ok && l.Kind == LoggedSent {
+				prev = l.Day
+			}
+			if spaced := prev.AddDays(offset - prevOffset); spaced.After(d) {
+				d = spaced
+			}
+		}
+		days[i] = d
+	}
+	return days
+}
+
+// lastContactDay returns d when it has contact windows, else the latest
+// day before it that has, looking back at most two weeks (a valid policy
+// has a window every week; past that, d is left as it is).
+func lastContactDay(p policy.Policy, d policy.Date) policy.Date {
+	for i := 0; i <= 14; i++ {
+		if c := d.AddDays(-i); p.ContactDay(c) {
+			return c
+		}
+	}
+	return d
+}
+
+// pending returns the steps due by today after the last one logged (sent
+// or superseded): the cadence only moves on.
+func pending(steps []policy.Step, days []policy.Date, today policy.Date, log map[string]Logged, prefix, date string) []int {
 	last := -1
 	for i, s := range steps {
 		if len(log) == 0 {
@@ -208,22 +359,78 @@ func latestStep(steps []policy.Step, anchor, base, today policy.Date, log map[st
 		}
 	}
 	var cand []int
-	for i := last + 1; i < len(steps) && !anchor.AddDays(steps[i].OffsetDays).After(today); i++ {
+	for i := last + 1; i < len(steps) && !days[i].After(today); i++ {
 		cand = append(cand, i)
 	}
-	if len(cand) == 0 {
+	return cand
+}
+
+// latestStep returns the latest step due by today that was not logged and
+// is still relevant, with the older unlogged due steps as superseded.
+// Installment reminders use it as it is; the cadence adds its rules on tone
+// (nextStep).
+func latestStep(steps []policy.Step, days []policy.Date, anchor, today policy.Date, log map[string]Logged, prefix, date string) *Due {
+	cand := pending(steps, days, today, log, prefix, date)
+	if len(cand) == 0 || !relevant(steps[cand[len(cand)-1]].OffsetDays, anchor, today) {
 		return nil
 	}
-	j := cand[len(cand)-1]
+	return stepDue(steps, days, cand, len(cand)-1, anchor, prefix, date)
+}
+
+// stepDue is the work of sending cand[k], superseding the candidates
+// before it.
+func stepDue(steps []policy.Step, days []policy.Date, cand []int, k int, anchor policy.Date, prefix, date string) *Due {
+	j := cand[k]
 	s := steps[j]
-	if !relevant(s.OffsetDays, anchor, today) {
-		return nil
-	}
-	d := &Due{Action: ActionStep, Key: stepKey(prefix, s.OffsetDays, date), Step: s, Day: anchor.AddDays(s.OffsetDays), Anchor: anchor}
-	for _, i := range cand[:len(cand)-1] {
+	d := &Due{Action: ActionStep, Key: stepKey(prefix, s.OffsetDays, date), Step: s, Day: days[j], Anchor: anchor}
+	for _, i := range cand[:k] {
 		d.Superseded = append(d.Superseded, stepKey(prefix, steps[i].OffsetDays, date))
 	}
 	return d
+}
+
+// nextStep is the cadence's step due today, if any: the latest due and
+// relevant one, except that
+//   - an invoice nobody was told about yet whose latest step is overdue
+//     starts with the first friendly overdue step (the first overdue one
+//     when the cadence has none friendly) — never with the final notice;
+//     the later steps stay pending for the spaced schedule;
+//   - a step below the highest tone already sent for the invoice is not
+//     sent: it is superseded by the next step that reaches that tone;
+//   - the final notice goes at most once.
+func nextStep(steps []policy.Step, days []policy.Date, anchor, today policy.Date, log map[string]Logged, date string, h history) *Due {
+	cand := pending(steps, days, today, log, "", date)
+	if len(cand) == 0 {
+		return nil
+	}
+	k := len(cand) - 1
+	s := steps[cand[k]]
+	if !relevant(s.OffsetDays, anchor, today) {
+		return nil
+	}
+	if !h.messaged && s.OffsetDays > 0 {
+		first := -1
+		for i, j := range cand {
+			if steps[j].OffsetDays <= 0 {
+				continue
+			}
+			if steps[j].Tone == policy.ToneFriendly {
+				first = i
+				break
+			}
+			if first < 0 {
+				first = i
+			}
+		}
+		k, s = first, steps[cand[first]]
+	}
+	switch {
+	case toneRank(s.Tone) < h.top:
+		return nil
+	case s.Tone == policy.ToneFinal && (h.final || !h.messaged):
+		return nil
+	}
+	return stepDue(steps, days, cand, k, anchor, "", date)
 }
 
 // relevant reports whether a step is still true today: "vence em 25/11"
@@ -259,15 +466,6 @@ func promised(p policy.Policy, f Facts, today, due, promise policy.Date) Decisio
 		d.Superseded = append(append(d.Superseded, active.Superseded...), active.Key)
 	}
 	return Decision{Due: d}
-}
-
-func loggedAfter(log map[string]Logged, day policy.Date) bool {
-	for _, l := range log {
-		if l.Day.After(day) {
-			return true
-		}
-	}
-	return false
 }
 
 // businessDays memoises policy.NextBusinessDay, which recomputes the

@@ -17,12 +17,17 @@ func day(s string) policy.Date {
 	return d
 }
 
-// logged builds a log: "key=YYYY-MM-DD" entries, all sent.
+// logged builds a log: "key=YYYY-MM-DD" entries, sent, or superseded
+// when the key starts with "~".
 func logged(entries ...string) map[string]reminders.Logged {
 	out := map[string]reminders.Logged{}
 	for _, e := range entries {
 		k, d := e[:len(e)-11], e[len(e)-10:]
-		out[k] = reminders.Logged{Kind: reminders.LoggedSent, Day: day(d)}
+		kind := reminders.LoggedSent
+		if k[0] == '~' {
+			k, kind = k[1:], reminders.LoggedSuperseded
+		}
+		out[k] = reminders.Logged{Kind: kind, Day: day(d)}
 	}
 	return out
 }
@@ -39,12 +44,27 @@ func TestPlan(t *testing.T) {
 	sparse := policy.Default()
 	sparse.Reminders.Cadence = []policy.Step{{OffsetDays: -3, Message: "reminder.upcoming", Tone: policy.ToneFriendly}, {OffsetDays: 7, Message: "reminder.notice", Tone: policy.ToneFirm}}
 	sparse.Reminders.Escalation.OffsetDays = 10
+	finalOnly := policy.Default()
+	finalOnly.Reminders.Cadence = []policy.Step{{OffsetDays: -3, Message: "reminder.upcoming", Tone: policy.ToneFriendly}, {OffsetDays: 30, Message: "reminder.final_notice", Tone: policy.ToneFinal}}
+	extra := policy.Default()
+	extra.ContactWindows.Holidays.Extra = []string{"2026-11-27"}
+	noMonday := policy.Default()
+	noMonday.ContactWindows.Monday = "off"
+	// A late start: first reminded on D+40 (11/01/2027), then spaced.
+	late := []string{"~d-3@2026-12-02=2027-01-11", "~d0@2026-12-02=2027-01-11", "d+1@2026-12-02=2027-01-11"}
+	lateThen := func(more ...string) map[string]reminders.Logged {
+		return logged(append(append([]string(nil), late...), more...)...)
+	}
+	// Friendly, then firm on the first due date, then an extension.
+	reached := []string{"d-3@2026-12-02=2026-11-27", "d0@2026-12-02=2026-12-02", "d+1@2026-12-02=2026-12-03", "d+7@2026-12-02=2026-12-09"}
+	extended := bot.Collection{Status: bot.CollectionExtended, Until: "2026-12-20"}
+	final := append(append([]string(nil), reached...), "d+15@2026-12-02=2026-12-17", "d+30@2026-12-02=2027-01-04")
+	extendedAfterFinal := bot.Collection{Status: bot.CollectionExtended, Until: "2027-01-05"}
 
 	type want struct {
 		key, held  string
 		action     reminders.Action
 		superseded []string
-		afterClaim bool
 	}
 	cases := []struct {
 		name   string
@@ -57,8 +77,9 @@ func TestPlan(t *testing.T) {
 		today  string
 		want   want
 	}{
-		{name: "nothing five days ahead", today: "2026-11-27"},
-		{name: "D-3 fell on Sunday, sent Monday", today: "2026-11-30", want: want{key: "d-3@2026-12-02", action: reminders.ActionStep}},
+		{name: "nothing six days ahead", today: "2026-11-26"},
+		{name: "D-3 on a Sunday goes on the Friday before", today: "2026-11-27", want: want{key: "d-3@2026-12-02", action: reminders.ActionStep}},
+		{name: "D-3 missed on Friday still goes on Monday", today: "2026-11-30", want: want{key: "d-3@2026-12-02", action: reminders.ActionStep}},
 		{name: "D0 after D-3", log: logged("d-3@2026-12-02=2026-11-30"), today: "2026-12-02", want: want{key: "d0@2026-12-02", action: reminders.ActionStep}},
 		{name: "missed D-3 is superseded by D0", today: "2026-12-02",
 			want: want{key: "d0@2026-12-02", action: reminders.ActionStep, superseded: []string{"d-3@2026-12-02"}}},
@@ -68,7 +89,7 @@ func TestPlan(t *testing.T) {
 			want: want{key: "d+1@2026-12-02", action: reminders.ActionStep, superseded: []string{"d0@2026-12-02"}}},
 		{name: "a stale pre-due step is never sent late", pol: &sparse, today: "2026-12-04"},
 		{name: "never goes back to an older step", log: logged("d+7@2026-12-02=2026-12-09"), today: "2026-12-10"},
-		{name: "escalation after the last step", log: logged("d+30@2026-12-02=2027-01-04"), today: "2027-01-06",
+		{name: "escalation after the last step", log: logged("d0@2026-12-02=2026-12-02", "d+30@2026-12-02=2027-01-04"), today: "2027-01-06",
 			want: want{key: "escalation@2026-12-02", action: reminders.ActionEscalate}},
 		{name: "no escalation the day the last step went out", log: logged("d+30@2026-12-02=2027-01-06"), today: "2027-01-06"},
 		{name: "escalation once", log: logged("d+30@2026-12-02=2027-01-04", "escalation@2026-12-02=2027-01-06"), today: "2027-01-20"},
@@ -80,23 +101,68 @@ func TestPlan(t *testing.T) {
 			want: want{key: "d+5@2026-12-02", action: reminders.ActionStep, superseded: []string{"d0@2026-12-02"}}},
 		{name: "a re-dated invoice starts afresh", due: "2026-12-10", log: logged("d0@2026-12-02=2026-12-02"), today: "2026-12-10",
 			want: want{key: "d0@2026-12-10", action: reminders.ActionStep, superseded: []string{"d-3@2026-12-10"}}},
+		// Issue 13, 1: a step before the due date on a day without contact
+		// moves to the latest contact day before it.
+		{name: "D-3 on Christmas goes on the 24th", due: "2026-12-25", today: "2026-12-24", want: want{key: "d-3@2026-12-25", action: reminders.ActionStep}},
+		{name: "D-3 skips a weekend and an extra holiday back to Thursday", pol: &extra, today: "2026-11-26", want: want{key: "d-3@2026-12-02", action: reminders.ActionStep}},
+		{name: "D-3 on a weekday without windows goes the day before", pol: &noMonday, due: "2026-12-03", today: "2026-11-27", want: want{key: "d-3@2026-12-03", action: reminders.ActionStep}},
+		{name: "an overdue step on a holiday still waits for the next contact day", log: logged("d0@2026-12-02=2026-12-02"), today: "2026-12-03",
+			want: want{key: "d+1@2026-12-02", action: reminders.ActionStep}},
+		// 2: the tone never falls below the highest sent for the invoice.
+		{name: "extension after a firm notice: no friendly D-3", col: extended, log: logged(reached...), today: "2026-12-18"},
+		{name: "extension after a firm notice: no friendly D0", col: extended, log: logged(reached...), today: "2026-12-21"},
+		{name: "extension after a firm notice: firm D+7, the friendly ones superseded", col: extended, log: logged(reached...), today: "2026-12-28",
+			want: want{key: "d+7@2026-12-20", action: reminders.ActionStep, superseded: []string{"d-3@2026-12-20", "d0@2026-12-20", "d+1@2026-12-20"}}},
+		{name: "a re-dated invoice after a firm notice: no friendly D0", due: "2026-12-10", log: logged(reached...), today: "2026-12-10"},
+		{name: "an extension without a higher tone reached reminds before the new date", col: extended,
+			log: logged("d-3@2026-12-02=2026-11-27", "d0@2026-12-02=2026-12-02"), today: "2026-12-18", want: want{key: "d-3@2026-12-20", action: reminders.ActionStep}},
+		// 3: the final notice once per invoice, never first.
+		{name: "the final notice is not repeated after an extension", col: extendedAfterFinal, log: logged(final...), today: "2027-02-04"},
+		{name: "after the final notice the new date still escalates", col: extendedAfterFinal, log: logged(final...), today: "2027-02-09",
+			want: want{key: "escalation@2027-01-05", action: reminders.ActionEscalate}},
+		{name: "the final notice is never the first message", pol: &finalOnly, today: "2027-01-04"},
+		// 4: first seen long after the due date.
+		{name: "first seen on D+40: a friendly first message", today: "2027-01-11",
+			want: want{key: "d+1@2026-12-02", action: reminders.ActionStep, superseded: []string{"d-3@2026-12-02", "d0@2026-12-02"}}},
+		{name: "late start: not firm the next day", log: lateThen(), today: "2027-01-12"},
+		{name: "late start: firm six days after the friendly one", log: lateThen(), today: "2027-01-17",
+			want: want{key: "d+7@2026-12-02", action: reminders.ActionStep}},
+		{name: "late start: formal eight days after the firm one went out", log: lateThen("d+7@2026-12-02=2027-01-18"), today: "2027-01-25"},
+		{name: "late start: formal", log: lateThen("d+7@2026-12-02=2027-01-18"), today: "2027-01-26",
+			want: want{key: "d+15@2026-12-02", action: reminders.ActionStep}},
+		{name: "late start: final fifteen days after the formal one", log: lateThen("d+7@2026-12-02=2027-01-18", "d+15@2026-12-02=2027-01-26"), today: "2027-02-10",
+			want: want{key: "d+30@2026-12-02", action: reminders.ActionStep}},
+		{name: "late start: no escalation before the spacing", log: lateThen("d+7@2026-12-02=2027-01-18", "d+15@2026-12-02=2027-01-26", "d+30@2026-12-02=2027-02-10"), today: "2027-02-14"},
+		{name: "late start: escalation five days after the final notice", log: lateThen("d+7@2026-12-02=2027-01-18", "d+15@2026-12-02=2027-01-26", "d+30@2026-12-02=2027-02-10"), today: "2027-02-15",
+			want: want{key: "escalation@2026-12-02", action: reminders.ActionEscalate}},
+		{name: "first seen on D+6: D+1's step, then D+7 six days later", today: "2026-12-08",
+			want: want{key: "d+1@2026-12-02", action: reminders.ActionStep, superseded: []string{"d-3@2026-12-02", "d0@2026-12-02"}}},
+		{name: "first seen on D+6: no firm notice the day after", log: logged("~d-3@2026-12-02=2026-12-08", "~d0@2026-12-02=2026-12-08", "d+1@2026-12-02=2026-12-08"), today: "2026-12-09"},
+		{name: "first seen on D0: the usual cadence", today: "2026-12-02",
+			want: want{key: "d0@2026-12-02", action: reminders.ActionStep, superseded: []string{"d-3@2026-12-02"}}},
+		{name: "first seen when only firm steps are overdue: the first of them", pol: &sparse, today: "2026-12-11",
+			want: want{key: "d+7@2026-12-02", action: reminders.ActionStep, superseded: []string{"d-3@2026-12-02"}}},
 		{name: "paid", status: bot.InvoicePaid, today: "2026-12-02"},
 		{name: "time-barred", due: "2021-01-04", today: "2026-12-02", want: want{held: reminders.HeldTimeBarred}},
 		{name: "disputed holds", col: bot.Collection{Status: bot.CollectionDisputed}, today: "2026-12-02", want: want{held: reminders.HeldDisputed}},
 		{name: "disputed with nothing due holds nothing", col: bot.Collection{Status: bot.CollectionDisputed}, today: "2026-11-20"},
 		{name: "claimed holds until the review ends", col: bot.Collection{Status: bot.CollectionClaimed, Until: "2026-12-09"},
 			log: logged("d+1@2026-12-02=2026-12-03"), today: "2026-12-09", want: want{held: reminders.HeldClaimed}},
-		{name: "claimed resumes after, with a word about it", col: bot.Collection{Status: bot.CollectionClaimed, Until: "2026-12-09"},
-			log: logged("d+1@2026-12-02=2026-12-03"), today: "2026-12-10", want: want{key: "d+7@2026-12-02", action: reminders.ActionStep, afterClaim: true}},
-		{name: "claimed note only once", col: bot.Collection{Status: bot.CollectionClaimed, Until: "2026-12-09"},
-			log: logged("d+7@2026-12-02=2026-12-10"), today: "2026-12-17", want: want{key: "d+15@2026-12-02", action: reminders.ActionStep}},
+		{name: "claimed: after the review window a person takes it, no step", col: bot.Collection{Status: bot.CollectionClaimed, Until: "2026-12-09"},
+			log: logged("d+1@2026-12-02=2026-12-03"), today: "2026-12-10", want: want{key: "claim-review@2026-12-09", action: reminders.ActionClaimReview}},
+		{name: "claimed: the review is handed over once, then nothing", col: bot.Collection{Status: bot.CollectionClaimed, Until: "2026-12-09"},
+			log: logged("d+1@2026-12-02=2026-12-03", "claim-review@2026-12-09=2026-12-10"), today: "2027-01-10", want: want{held: reminders.HeldClaimed}},
+		{name: "claimed: never the final notice", col: bot.Collection{Status: bot.CollectionClaimed, Until: "2026-12-30"},
+			log: logged("d+15@2026-12-02=2026-12-17", "claim-review@2026-12-30=2026-12-31"), today: "2027-01-04", want: want{held: reminders.HeldClaimed}},
+		{name: "claimed without a deadline waits for a person", col: bot.Collection{Status: bot.CollectionClaimed},
+			log: logged("d+1@2026-12-02=2026-12-03"), today: "2027-01-10", want: want{held: reminders.HeldClaimed}},
 		{name: "promised holds until the date", col: bot.Collection{Status: bot.CollectionPromised, Until: "2026-12-04"},
 			log: logged("d0@2026-12-02=2026-12-02"), today: "2026-12-04", want: want{held: reminders.HeldPromised}},
 		{name: "the day after a promise: the follow-up replaces the steps", col: bot.Collection{Status: bot.CollectionPromised, Until: "2026-12-04"},
 			log: logged("d0@2026-12-02=2026-12-02"), today: "2026-12-05",
 			want: want{key: "promise@2026-12-04", action: reminders.ActionPromiseMissed, superseded: []string{"d+1@2026-12-02"}}},
 		{name: "after the follow-up the cadence resumes", col: bot.Collection{Status: bot.CollectionPromised, Until: "2026-12-04"},
-			log: logged("d+1@2026-12-02=2026-12-07", "promise@2026-12-04=2026-12-07"), today: "2026-12-09",
+			log: logged("d0@2026-12-02=2026-12-02", "d+1@2026-12-02=2026-12-07", "promise@2026-12-04=2026-12-07"), today: "2026-12-09",
 			want: want{key: "d+7@2026-12-02", action: reminders.ActionStep}},
 		{name: "an extension re-bases the cadence", col: bot.Collection{Status: bot.CollectionExtended, Until: "2026-12-09"},
 			log: logged("d0@2026-12-02=2026-12-02"), today: "2026-12-07", want: want{key: "d-3@2026-12-09", action: reminders.ActionStep}},
@@ -125,7 +191,7 @@ func TestPlan(t *testing.T) {
 			var got want
 			got.held = dec.Held
 			if d := dec.Due; d != nil {
-				got.key, got.action, got.superseded, got.afterClaim = d.Key, d.Action, d.Superseded, d.AfterClaim
+				got.key, got.action, got.superseded = d.Key, d.Action, d.Superseded
 			}
 			if !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("got %+v\nwant %+v", got, tc.want)
@@ -154,6 +220,7 @@ func TestCompose(t *testing.T) {
 	step := reminders.Due{Action: reminders.ActionStep, Key: "d0"}
 	follow := reminders.Due{Action: reminders.ActionPromiseMissed, Key: "promise"}
 	esc := reminders.Due{Action: reminders.ActionEscalate, Key: "escalation"}
+	review := reminders.Due{Action: reminders.ActionClaimReview, Key: "claim-review"}
 	cases := []struct {
 		name   string
 		due    []reminders.Due
@@ -166,6 +233,9 @@ func TestCompose(t *testing.T) {
 		{"weekly cap", []reminders.Due{step}, reminders.Counts{Week: 3}, 0, 1},
 		{"a follow-up goes alone", []reminders.Due{step, follow, follow}, reminders.Counts{}, 1, 2},
 		{"escalations pass the cap: they send nothing", []reminders.Due{step, esc}, reminders.Counts{Today: 1}, 1, 1},
+		{"a claim review goes alone, before a follow-up", []reminders.Due{step, follow, review, esc}, reminders.Counts{}, 2, 2},
+		{"a claim review passes the caps", []reminders.Due{review}, reminders.Counts{Today: 1, Week: 3}, 1, 0},
+		{"one claim review per message", []reminders.Due{review, review}, reminders.Counts{}, 1, 1},
 	}
 	for _, tc := range cases {
 		send, held := reminders.Compose(pol, tc.due, tc.counts)

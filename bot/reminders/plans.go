@@ -59,7 +59,9 @@ func planned(p policy.Policy, f Facts, today policy.Date) *Due {
 			continue
 		}
 		anchor := nextBusinessDay(p, base)
-		if d := latestStep(steps, anchor, base, today, f.Log, fmt.Sprintf("plan-%d:", row.Number)); d != nil {
+		prefix, date := fmt.Sprintf("plan-%d:", row.Number), base.String()
+		days := schedule(p, steps, 0, anchor, f.Log, prefix, date, false)
+		if d := latestStep(steps, days, anchor, today, f.Log, prefix, date); d != nil {
 			d.InvoiceID, d.ShownDue = f.Invoice.ID, base.String()
 			d.Installment = &Installment{Number: row.Number, Count: count, AmountCents: row.AmountCents, Due: base.String()}
 			found = d
@@ -84,9 +86,13 @@ func installmentSteps(cadence []policy.Step) []policy.Step {
 }
 
 // Horizon returns how many days before today a due date may lie and still
-// have reminder work (the last step or escalation plus a margin for an
-// outage or a long pause) and how many days after (the earliest step),
-// over every cadence of the policy. The runner selects candidates in it.
+// have reminder work on the usual schedule (the last step or escalation
+// plus a margin for an outage or a long pause) and how many days after
+// (the earliest step), over every cadence of the policy. The runner
+// selects candidates in it; besides, it reaches past its days without
+// contact ahead (a step before the due date moves back onto today) and,
+// back to the oldest due date not time-barred, every invoice not handed
+// over yet (a late start's spaced cadence can end any time).
 func Horizon(p policy.Policy) (back, ahead int) {
 	consider := func(steps []policy.Step, esc *policy.Escalation) {
 		for _, s := range steps {

@@ -121,8 +121,8 @@ func (r *Runner) run(ctx context.Context, now time.Time) (Report, error) {
 // select_ reads the candidates page by page and hands them on in batches
 // that never split a debtor's invoices, so they share one message.
 func (r *Runner) select_(ctx context.Context, today policy.Date, batches chan<- []Candidate) error {
-	q := CandidateQuery{DueFrom: today.AddDays(-r.back).String(), DueTo: today.AddDays(r.ahead).String(),
-		UntilFrom: today.AddDays(-r.back).String(), Limit: r.cfg.BatchSize}
+	q := CandidateQuery{DueFrom: today.AddDays(-r.back).String(), DueTo: today.AddDays(aheadOn(r.cfg.Policy, today, r.ahead)).String(),
+		OldFrom: oldestCollectable(r.cfg.Policy, today).String(), UntilFrom: today.AddDays(-r.back).String(), Limit: r.cfg.BatchSize}
 	var carry []Candidate
 	for {
 		page, err := r.cfg.Store.ReminderCandidates(ctx, q)
@@ -164,6 +164,28 @@ func (r *Runner) select_(ctx context.Context, today policy.Date, batches chan<- 
 			return nil
 		}
 	}
+}
+
+// aheadOn is how many days after today a due date may lie and have work
+// today: the earliest step's (ahead), plus the days without contact right
+// after today, since a step before the due date that falls on them is due
+// on the latest contact day before it — today (see schedule).
+func aheadOn(p policy.Policy, today policy.Date, ahead int) int {
+	if ahead <= 0 {
+		return ahead
+	}
+	n := 0
+	for n < 14 && !p.ContactDay(today.AddDays(n+1)) {
+		n++
+	}
+	return ahead + n
+}
+
+// oldestCollectable is the oldest due date that may still have reminder
+// work today: older ones are time-barred (a day's margin either way is
+// harmless, the planner decides).
+func oldestCollectable(p policy.Policy, today policy.Date) policy.Date {
+	return policy.NewDate(today.Year-p.Reminders.TimeBarredYears, today.Month, today.Day)
 }
 
 // batch plans one batch of candidates (a debtor's all in it) and sends
@@ -245,20 +267,33 @@ func (r *Runner) batch(ctx context.Context, today policy.Date, open bool, cands 
 }
 
 // Compose picks what may go to one debtor in a pass: one message's worth —
-// every due step together, or a promise follow-up alone, since it replaces
-// a step — within policy.Caps, plus escalations, which send the debtor
-// nothing. It returns the work to do and how many items wait.
+// every due step together, or a claim review or a promise follow-up alone,
+// since each is a message of its own that replaces a step — within
+// policy.Caps, plus escalations, which send the debtor nothing. It returns
+// the work to do and how many items wait.
+//
+// A claim review goes first and passes the caps. It is not collection
+// pressure: it keeps the word given to a debtor who sent a receipt ("we
+// will check by 11/12"), goes once per claim into a chat the debtor
+// started, asks for nothing, and hands the case to a person, which must not
+// wait a day or a week because a reminder about another invoice went out.
+// What it displaces waits for the next pass.
 func Compose(p policy.Policy, due []Due, c Counts) (send []Due, held int) {
-	var steps, follow, escalate []Due
+	var steps, follow, review, escalate []Due
 	for _, d := range due {
 		switch d.Action {
 		case ActionPromiseMissed:
 			follow = append(follow, d)
+		case ActionClaimReview:
+			review = append(review, d)
 		case ActionEscalate:
 			escalate = append(escalate, d)
 		default:
 			steps = append(steps, d)
 		}
+	}
+	if len(review) > 0 {
+		return append(review[:1], escalate...), len(review) - 1 + len(follow) + len(steps)
 	}
 	msg := steps
 	if len(follow) > 0 {

@@ -28,14 +28,21 @@ type Candidate struct {
 }
 
 // CandidateQuery selects candidates: open invoices due in [DueFrom, DueTo],
-// or whose plan, extension, promise or receipt review ends on or after
-// UntilFrom, ordered by customer then invoice id, after the cursor.
+// or in [OldFrom, DueFrom) and not handed over for that due date yet (no
+// "escalation@<due date>" logged), or whose plan, extension, promise or
+// receipt review ends on or after UntilFrom, ordered by customer then
+// invoice id, after the cursor. OldFrom empty means DueFrom.
 type CandidateQuery struct {
 	DueFrom, DueTo string // ISO dates
-	UntilFrom      string
-	AfterCustomer  string
-	AfterInvoice   string
-	Limit          int
+	// OldFrom reaches back to the oldest due date not time-barred: an
+	// invoice first reminded late runs its whole (spaced) cadence and
+	// escalation from then on, however old it is; once handed over, it
+	// costs the pass nothing more.
+	OldFrom       string
+	UntilFrom     string
+	AfterCustomer string
+	AfterInvoice  string
+	Limit         int
 }
 
 // Mark is one reminder log row, written in the same transaction as the
@@ -44,7 +51,7 @@ type Mark struct {
 	InvoiceID  string
 	Key        string
 	CustomerID string
-	Kind       string // LoggedSent, LoggedSuperseded, LoggedFollowUp, LoggedEscalated
+	Kind       string // LoggedSent, LoggedSuperseded, LoggedFollowUp, LoggedEscalated, LoggedClaimReview
 	OutboxID   string // the message that carried it; "" when none
 	Day        policy.Date
 	At         time.Time

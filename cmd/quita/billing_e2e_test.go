@@ -156,7 +156,7 @@ func TestBillingWebhooksEndToEnd(t *testing.T) {
 			for deadline := time.Now().Add(5 * time.Second); thanks == 0 && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 				q.call("GET", "/v1/sim/outbox?to=%2B5511977770000", nil, &outbox)
 				for _, m := range outbox.Messages {
-					if strings.Contains(m.Text, "Recebemos o pagamento de Internet 300MB - novembro (R$ 159,90)") {
+					if strings.Contains(m.Text, "recebemos o pagamento de Internet 300MB - novembro (R$ 159,90)") {
 						thanks++
 					}
 				}
