@@ -91,7 +91,13 @@ func payClaim(invs []bot.Invoice, mem Memory, in Input, env Env, awaiting bool) 
 	var parts []Part
 	for _, inv := range review {
 		if url == "" {
+			// A review whose window passed is with a person now: a date
+			// already gone would tell the debtor nothing true.
 			until := env.Collections[inv.ID].Until
+			if until < env.Today {
+				parts = append(parts, say("pay.claim.under_review_team", Args{"description": payDescribe(inv)}))
+				continue
+			}
 			parts = append(parts, say("pay.claim.under_review", Args{"description": payDescribe(inv), "until": Date(until)}))
 			continue
 		}
