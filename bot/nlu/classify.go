@@ -214,7 +214,12 @@ func (l *lang) classify(text string, s *scratch, now time.Time) bot.Classificati
 	var scores [numIntents]float64
 	for k := range l.rules {
 		r := &l.rules[k]
-		if r.weight > scores[r.intent] && r.holds(bits, &pos, &neg, &all) {
+		// The test of rule.holds, written out: this loop runs over every
+		// rule of every message and the call does not inline.
+		if r.weight <= scores[r.intent] || bits&r.needB != r.needB || bits&r.forbidB != 0 {
+			continue
+		}
+		if pos.covers(&r.pos) && neg.covers(&r.neg) && all.covers(&r.any) && !all.meets(&r.absent) && !neg.meets(&r.notNeg) && !pos.meets(&r.notPos) {
 			scores[r.intent] = r.weight
 		}
 	}
