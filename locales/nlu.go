@@ -29,9 +29,17 @@ var NLUIntents = []string{
 	"wrong_person", "affirmative", "negative", "greeting", "thanks", "unknown",
 }
 
+// NLUTopics are the topic names (bot.Entities.Topic) that [topic NAME]
+// sections may name. It mirrors the bot.Topic* constants because this
+// package must not import bot; a test in bot/nlu keeps the two equal.
+var NLUTopics = []string{
+	"who_is_writing", "third_party", "deceased", "self", "opt_in", "plan_cancel", "installment",
+}
+
 // NLUBuiltins are the rule terms computed by the classifier rather than by
-// the lexicon: entities found in the message and its shape.
-var NLUBuiltins = []string{"$date", "$amount", "$installments", "$option", "$question", "$short"}
+// the lexicon: entities found in the message and its shape ($number: the
+// message holds a number written in digits).
+var NLUBuiltins = []string{"$date", "$amount", "$installments", "$option", "$question", "$short", "$number"}
 
 // NLUData is one locale's parsed .nlu file. Words are kept as written; the
 // classifier folds them (case, accents, repeated letters) the same way it
@@ -49,6 +57,9 @@ type NLUData struct {
 	Concepts []Concept
 	// Rules say which combinations of concepts signal which intent.
 	Rules []Rule
+	// TopicRules say which combinations of concepts set which topic; they
+	// have Topic set, no Intent, and weight 1.
+	TopicRules []Rule
 	// Numbers are number words; a Multiplier scales what precedes it.
 	Numbers []NumberWord
 	// Entity patterns: token sequences with placeholders (see Pattern).
@@ -80,8 +91,12 @@ type Concept struct {
 // !NAME (does not occur un-negated),
 // and the builtins of NLUBuiltins, optionally prefixed with '-' to require
 // their absence.
+//
+// A topic rule ([topic NAME]) has the same terms, Topic instead of Intent,
+// and no weight: it holds or not.
 type Rule struct {
 	Intent string
+	Topic  string
 	Terms  []string
 	Weight float64
 	File   string
@@ -286,7 +301,7 @@ func (p *parser) handle(text string) error {
 			}
 			c.Entries = append(c.Entries, e)
 		}
-	case "intent":
+	case "intent", "topic":
 		return p.rule(text)
 	case "numbers":
 		return p.number(text)
@@ -316,6 +331,10 @@ func (p *parser) openSection() error {
 		if !validIntent(p.arg) {
 			return p.errf("unknown intent %q", p.arg)
 		}
+	case "topic":
+		if !validTopic(p.arg) {
+			return p.errf("unknown topic %q", p.arg)
+		}
 	case "locale", "replace", "suffixes", "numbers", "dates", "amounts", "installments", "options",
 		"joiners", "currency_before", "currency_after", "cents", "common", "weekdays", "months":
 		if p.arg != "" {
@@ -329,7 +348,9 @@ func (p *parser) openSection() error {
 
 func (p *parser) rule(text string) error {
 	body, weight := text, 1.0
-	if i := strings.LastIndex(text, "="); i >= 0 {
+	if i := strings.LastIndex(text, "="); i >= 0 && p.section == "topic" {
+		return p.errf("topic rules take no weight: %q", text)
+	} else if i >= 0 {
 		w, err := strconv.ParseFloat(strings.TrimSpace(text[i+1:]), 64)
 		if err != nil || w <= 0 || w > 1 {
 			return p.errf("rule weight must be in (0,1]: %q", text[i+1:])
@@ -344,6 +365,10 @@ func (p *parser) rule(text string) error {
 	sort.Strings(sorted)
 	if err := p.dup(strings.Join(sorted, " ")); err != nil {
 		return err
+	}
+	if p.section == "topic" {
+		p.d.TopicRules = append(p.d.TopicRules, Rule{Topic: p.arg, Terms: terms, Weight: weight, File: p.name, Line: p.line})
+		return nil
 	}
 	p.d.Rules = append(p.d.Rules, Rule{Intent: p.arg, Terms: terms, Weight: weight, File: p.name, Line: p.line})
 	return nil
@@ -458,7 +483,7 @@ func (p *parser) finish() error {
 	for _, b := range NLUBuiltins {
 		builtin[b] = true
 	}
-	for _, r := range p.d.Rules {
+	for _, r := range append(p.d.Rules[:len(p.d.Rules):len(p.d.Rules)], p.d.TopicRules...) {
 		for _, t := range r.Terms {
 			op, name := splitTerm(t)
 			if builtin[name] {
@@ -501,6 +526,30 @@ func validIntent(name string) bool {
 		}
 	}
 	return false
+}
+
+func validTopic(name string) bool {
+	for _, n := range NLUTopics {
+		if n == name {
+			return true
+		}
+	}
+	return false
+}
+
+// NLURuleTopics returns the topics that d's topic rules can set, sorted;
+// tests use it to check that every locale covers the same topics.
+func NLURuleTopics(d *NLUData) []string {
+	set := map[string]bool{}
+	for _, r := range d.TopicRules {
+		set[r.Topic] = true
+	}
+	out := make([]string, 0, len(set))
+	for k := range set {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // NLURuleIntents returns the intents that d's rules can produce, sorted;

@@ -47,6 +47,38 @@ func TestNLULocalesCoverSameIntents(t *testing.T) {
 	}
 }
 
+// Every locale sets the same topics, and every topic is set somewhere.
+func TestNLULocalesCoverSameTopics(t *testing.T) {
+	data := loadAll(t)
+	ref := NLURuleTopics(data["pt-BR"])
+	if len(ref) != len(NLUTopics) {
+		t.Errorf("pt-BR topic rules cover %d of %d topics: %v", len(ref), len(NLUTopics), ref)
+	}
+	for loc, d := range data {
+		if got := NLURuleTopics(d); !reflect.DeepEqual(got, ref) {
+			t.Errorf("%s covers %v, pt-BR %v", loc, got, ref)
+		}
+	}
+}
+
+func TestParseNLUTopic(t *testing.T) {
+	src := "[locale]\nname = xx\n[concept A]\na\n[concept B]\nb\n" +
+		"[intent greeting]\nA\n[topic self]\nA -~B $number\n"
+	d, err := ParseNLU("x.nlu", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Rules) != 1 || len(d.TopicRules) != 1 {
+		t.Fatalf("rules %+v topic rules %+v", d.Rules, d.TopicRules)
+	}
+	if r := d.TopicRules[0]; r.Topic != "self" || r.Intent != "" || len(r.Terms) != 3 {
+		t.Errorf("topic rule %+v", r)
+	}
+	if got := NLURuleIntents(d); !reflect.DeepEqual(got, []string{"greeting"}) {
+		t.Errorf("topic rules leak into intents: %v", got)
+	}
+}
+
 func TestNLUDataShape(t *testing.T) {
 	for loc, d := range loadAll(t) {
 		if len(d.Numbers) < 20 || len(d.Weekdays) < 7 || len(d.Months) < 12 {
@@ -90,6 +122,10 @@ func TestParseNLURejects(t *testing.T) {
 		"bad weekday":       head + "[weekdays]\n8 = someday\n",
 		"duplicate replace": head + "[replace]\nvc = você\nvc = vocês\n",
 		"empty concept":     head + "[concept A]\n[intent greeting]\nA\n",
+		"unknown topic":     head + "[concept A]\na\n[topic dead]\nA\n",
+		"topic weight":      head + "[concept A]\na\n[topic deceased]\nA = 0.5\n",
+		"topic bad term":    head + "[concept A]\na\n[topic deceased]\nB\n",
+		"topic duplicate":   head + "[concept A]\na\n[concept B]\nb\n[topic self]\nA B\nB A\n",
 	}
 	for name, src := range cases {
 		if _, err := ParseNLU("x.nlu", []byte(src)); err == nil {

@@ -142,7 +142,7 @@ func (l *lang) classify(text string, s *scratch, now time.Time) bot.Classificati
 	s.units = l.units(toks, s.units[:0])
 	l.negate(s.units)
 	var pos, neg, all cset
-	question, tagQuestion, unrecognized, words, offTopic := false, false, 0, 0, 0
+	question, tagQuestion, number, unrecognized, words, offTopic := false, false, false, 0, 0, 0
 	firstContent := true
 	for k := range s.units {
 		u := &s.units[k]
@@ -162,6 +162,9 @@ func (l *lang) classify(text string, s *scratch, now time.Time) bot.Classificati
 			question = true
 		}
 		firstContent = false
+		if toks[u.start].kind == tkNum {
+			number = true
+		}
 		if u.neg {
 			neg.union(&u.cs)
 		} else {
@@ -204,15 +207,27 @@ func (l *lang) classify(text string, s *scratch, now time.Time) bot.Classificati
 	if short {
 		bits |= bShort
 	}
+	if number {
+		bits |= bNumber
+	}
 
 	var scores [numIntents]float64
 	for k := range l.rules {
 		r := &l.rules[k]
+		// The test of rule.holds, written out: this loop runs over every
+		// rule of every message and the call does not inline.
 		if r.weight <= scores[r.intent] || bits&r.needB != r.needB || bits&r.forbidB != 0 {
 			continue
 		}
 		if pos.covers(&r.pos) && neg.covers(&r.neg) && all.covers(&r.any) && !all.meets(&r.absent) && !neg.meets(&r.notNeg) && !pos.meets(&r.notPos) {
 			scores[r.intent] = r.weight
+		}
+	}
+	// Topic rules are ordered by topicPrecedence: the first that holds wins.
+	for k := range l.topicRules {
+		if r := &l.topicRules[k]; r.holds(bits, &pos, &neg, &all) {
+			out.Entities.Topic = topicPrecedence[r.intent]
+			break
 		}
 	}
 	// Among strong intents the contract's precedence tier decides; inside a
@@ -278,6 +293,14 @@ func (l *lang) classify(text string, s *scratch, now time.Time) bot.Classificati
 		out.Entities.Option = strconv.Itoa(f.option)
 	}
 	return out
+}
+
+// holds reports whether the rule's terms hold for a message with the
+// builtin bits and the un-negated, negated and all concepts given.
+func (r *rule) holds(bits uint8, pos, neg, all *cset) bool {
+	return bits&r.needB == r.needB && bits&r.forbidB == 0 &&
+		pos.covers(&r.pos) && neg.covers(&r.neg) && all.covers(&r.any) &&
+		!all.meets(&r.absent) && !neg.meets(&r.notNeg) && !pos.meets(&r.notPos)
 }
 
 // numIntents sizes the per-call score array so it stays on the stack; a

@@ -197,6 +197,17 @@ func TestIntentListsAgree(t *testing.T) {
 	}
 }
 
+func TestTopicListsAgree(t *testing.T) {
+	if len(topicPrecedence) != len(locales.NLUTopics) {
+		t.Fatalf("topic lists disagree: %v %v", topicPrecedence, locales.NLUTopics)
+	}
+	for _, n := range locales.NLUTopics {
+		if topicIndex(n) < 0 {
+			t.Errorf("locales lists topic %s the classifier does not rank", n)
+		}
+	}
+}
+
 func TestConcurrentUse(t *testing.T) {
 	c := newTestClassifier(t)
 	now := refTime(t)

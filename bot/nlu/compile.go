@@ -35,16 +35,17 @@ const (
 	bOption
 	bQuestion
 	bShort
+	bNumber
 )
 
 var builtinBits = map[string]uint8{
 	"$date": bDate, "$amount": bAmount, "$installments": bInstallments,
-	"$option": bOption, "$question": bQuestion, "$short": bShort,
+	"$option": bOption, "$question": bQuestion, "$short": bShort, "$number": bNumber,
 }
 
 // rule is a compiled locales.Rule: bit sets tested against the message's.
 type rule struct {
-	intent                                int // index into precedence
+	intent                                int // index into precedence, or into topicPrecedence for a topic rule
 	pos, neg, any, absent, notNeg, notPos cset
 	needB, forbidB                        uint8
 	weight                                float64
@@ -127,6 +128,9 @@ type lang struct {
 	social cset
 
 	rules []rule
+	// topicRules are ordered by topicPrecedence, so the first that holds
+	// names the message's topic.
+	topicRules []rule
 
 	numbers                    map[string]numWord
 	joiners                    map[string]bool
@@ -151,6 +155,25 @@ var precedence = []bot.Intent{
 	bot.IntentAffirmative, bot.IntentNegative,
 	bot.IntentThanks, bot.IntentGreeting,
 	bot.IntentUnknown,
+}
+
+// topicPrecedence lists topics from the one that wins a message holding
+// several down (see doc.go): a death outranks who is answering, someone
+// else answering outranks a "sou eu" inside their words ("sou a esposa
+// dele"), identity outranks a question about the sender, and the
+// requests about messages and plans come last.
+var topicPrecedence = []string{
+	bot.TopicDeceased, bot.TopicThirdParty, bot.TopicSelf, bot.TopicWhoIsWriting,
+	bot.TopicOptIn, bot.TopicPlanCancel, bot.TopicInstallment,
+}
+
+func topicIndex(name string) int {
+	for i, t := range topicPrecedence {
+		if t == name {
+			return i
+		}
+	}
+	return -1
 }
 
 // tier groups precedence positions that the contract ranks equal: the
@@ -261,6 +284,18 @@ func compile(d *locales.NLUData) (*lang, error) {
 		}
 		l.rules = append(l.rules, cr)
 	}
+	for _, r := range d.TopicRules {
+		cr, err := l.compileTerms(r.Terms)
+		if err != nil {
+			return nil, errf(r.Line, "%v", err)
+		}
+		if cr.intent = topicIndex(r.Topic); cr.intent < 0 {
+			return nil, errf(r.Line, "unknown topic %q", r.Topic)
+		}
+		cr.weight = 1
+		l.topicRules = append(l.topicRules, cr)
+	}
+	sort.SliceStable(l.topicRules, func(a, b int) bool { return l.topicRules[a].intent < l.topicRules[b].intent })
 	for _, r := range l.rules {
 		switch precedence[r.intent] {
 		case bot.IntentGreeting, bot.IntentThanks, bot.IntentAffirmative, bot.IntentNegative:
@@ -340,11 +375,21 @@ func (l *lang) addPhrase(words []string, prefix bool, concept int) {
 }
 
 func (l *lang) compileRule(r locales.Rule) (rule, error) {
-	cr := rule{intent: intentIndex(r.Intent), weight: r.Weight}
+	cr, err := l.compileTerms(r.Terms)
+	if err != nil {
+		return cr, err
+	}
+	cr.intent, cr.weight = intentIndex(r.Intent), r.Weight
 	if cr.intent < 0 {
 		return cr, fmt.Errorf("unknown intent %q", r.Intent)
 	}
-	for _, t := range r.Terms {
+	return cr, nil
+}
+
+// compileTerms turns rule terms into the bit sets of a rule.
+func (l *lang) compileTerms(terms []string) (rule, error) {
+	var cr rule
+	for _, t := range terms {
 		op := ""
 		name := t
 		for _, p := range []string{"-~", "-", "~", "?", "!"} {

@@ -100,6 +100,11 @@ func entitiesMatch(want map[string]any, got bot.Entities) bool {
 			if got.Option != fmt.Sprint(v) {
 				return false
 			}
+		case "topic":
+			// "" asserts that no topic is set.
+			if got.Topic != fmt.Sprint(v) {
+				return false
+			}
 		default:
 			return false
 		}

@@ -1,6 +1,6 @@
 // Package nlu understands debtor messages: it maps a WhatsApp text to one
 // contract intent (contract §3), a confidence in 0..1 and the entities
-// date, amount_cents, installments and option.
+// date, amount_cents, installments, option and topic.
 //
 // It is deterministic, offline and data-driven. Everything language-specific
 // (abbreviations, concept lexicons, rules, negation cues, number words,
@@ -34,6 +34,22 @@
 //     (the concrete asks, yes/no, greeting/thanks) the stronger rule wins,
 //     then the contract's listed order. Without a strong rule the
 //     strongest weak cue wins; without any, unknown.
+//  6. Topic: [topic NAME] rules, in the same terms as intent rules but
+//     without weight, name a finer distinction the flows act on
+//     (bot.Entities.Topic). One topic per message: of the topics whose
+//     rule holds, the first in this precedence wins:
+//     deceased > third_party > self > who_is_writing > opt_in >
+//     plan_cancel > installment. A death outranks who is telling it
+//     ("aqui é a filha dela, ela faleceu"); someone answering for the
+//     holder outranks a "sou a …" in their words; an identity answer
+//     outranks the question that may come with it ("sou eu, quem
+//     fala?"); the requests about messages and plans come last, and a
+//     plan outranks one of its installments. The topic does not change
+//     the intent; the intent rules read the same words separately
+//     ("sou eu sim" is affirmative with topic self, "ela faleceu"
+//     wrong_person with topic deceased, "qual o CNPJ?" unknown with
+//     topic who_is_writing). A bare option ("1") or placeholder carries
+//     no topic.
 //
 // Choices the contract leaves open:
 //   - A message that is only "1" is affirmative and only "2" negative;
@@ -56,6 +72,21 @@
 //     "moça") are not foreign.
 //   - A '?' right after a tag word ("pago amanhã, ok?") does not turn a
 //     dated commitment into a question.
+//   - A retraction word ("brincadeira", "pera", "just kidding", "es
+//     broma") ends a clause, and with an "it is me" makes the message
+//     affirmative over a "não" before it: "não… brincadeira, sou eu sim".
+//   - Topics favour precision over recall: third_party wants a role word
+//     with a relative or carer ("sou a esposa dele", "é o celular da
+//     minha mãe"), never a relative alone ("minha mãe tá internada");
+//     deceased wants a death word, and "morreu" with a thing ("meu
+//     celular morreu") is no death; self wants "sou eu"-like wording, not
+//     a bare yes; opt_in wants resuming messages, not "voltar a pagar";
+//     installment wants the singular noun with something that singles
+//     one installment out or is done with it (its boleto or Pix, its due
+//     date, receiving or paying it), never a split ("parcelar em 3x",
+//     "3 parcelas", "parcela pra mim?").
+//     The writer's own relative dying ("minha mãe faleceu") is deceased
+//     too; the flows decide by context whom it concerns.
 //
 // Confidence is the winning rule's weight, lowered when several strong
 // intents competed or many words went unrecognised; unknown stays ≤ 0.5.
