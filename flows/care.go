@@ -44,6 +44,9 @@ type CareMemory struct {
 	// DeceasedOn is the day someone said the holder died: collection stops
 	// for good and a person takes the case.
 	DeceasedOn string `json:"deceased_on,omitempty"`
+	// ThirdPartyOn is the day someone wrote for the holder ("aqui é o filho
+	// dela"): that day, questions about the debt get "only the holder".
+	ThirdPartyOn string `json:"third_party_on,omitempty"`
 }
 
 // Reasons carried by conversation.handoff.

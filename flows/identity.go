@@ -62,10 +62,10 @@ func confirmIdentity(mem Memory, in Input, env Env) Result {
 }
 
 // wrongPerson ends contact with this number without disclosing anything.
-// The same conversation can still take it back ("sou eu sim").
+// The same conversation can still take it back ("sou eu sim"), and then
+// what was asked before the "não" (kept in memory, never shown) is answered.
 func wrongPerson(mem Memory) Result {
 	mem.IdentityConfirmed = false
-	mem.PendingIntent, mem.PendingText, mem.PendingEntities, mem.PendingMedia = "", "", bot.Entities{}, nil
 	return Result{State: StateClosed, Memory: mem, Actions: []Action{
 		reply(say("identity.denied", nil)),
 		SetStatus{Status: bot.StatusResolved},

@@ -90,7 +90,7 @@ func whoIsWriting(state string, mem Memory, env Env) Result {
 	case env.Customer == nil || state == StateClosed:
 		parts = append(parts, say("who.no_account", nil))
 	case !mem.IdentityConfirmed:
-		parts = append(parts, say("who.about_private", nil), say("identity.ask_again", firstNameArgs(env)))
+		parts = append(parts, say("who.about_private", nil), say("identity.ask_plain", firstNameArgs(env)))
 		buttons = yesNo()
 		state = StateConfirmIdentity
 	default:
@@ -115,6 +115,7 @@ func thirdParty(state string, mem Memory, env Env) Result {
 	mem.IdentityConfirmed = false
 	mem.PendingIntent, mem.PendingText, mem.PendingEntities, mem.PendingMedia = "", "", bot.Entities{}, nil
 	mem.Pay, mem.Deal, mem.InvoiceID = PayMemory{}, dealReset(mem.Deal), ""
+	mem.Care.ThirdPartyOn = env.Today
 	next := StateStart
 	if state == StateWithAgent {
 		next = state
@@ -165,11 +166,26 @@ func identityCorrected(mem Memory, in Input, env Env) Result {
 		return closed(mem, env)
 	}
 	mem.IdentityConfirmed = true
-	res := answer(StateMenu, mem, Input{Class: bot.Classification{Intent: bot.IntentGreeting}}, env)
+	// What they asked before the "não" is answered now; else the menu.
+	pending := Input{Text: mem.PendingText, Class: bot.Classification{Intent: mem.PendingIntent, Entities: mem.PendingEntities}, Media: mem.PendingMedia}
+	mem.PendingIntent, mem.PendingText, mem.PendingEntities, mem.PendingMedia = "", "", bot.Entities{}, nil
+	var res Result
+	if pending.Class.Intent == "" && pending.Media == nil {
+		res = Result{State: StateMenuFull, Memory: mem, Actions: []Action{reply(say("care.menu.full", nil))}}
+	} else {
+		res = answer(StateMenu, mem, pending, env)
+	}
 	lead := reply(say("identity.corrected", firstNameArgs(env)))
 	res.Actions = append([]Action{lead, SetStatus{Status: bot.StatusOpen},
 		Emit{Type: "contact.identity_corrected", Data: map[string]any{}}}, res.Actions...)
 	return res
+}
+
+// thirdPartyAsks answers a request about the debt from someone who said
+// today they write for the holder: the details are the holder's alone, and
+// the holder, should they be the one writing now, can say so.
+func thirdPartyAsks(mem Memory, env Env) Result {
+	return Result{State: StateStart, Memory: mem, Actions: []Action{reply(say("third_party.no_details", firstNameArgs(env)))}}
 }
 
 // firstNameArgs carries only the first name: what a message may show a

@@ -31,6 +31,8 @@ func Step(state string, mem Memory, in Input, env Env) Result {
 		return optedOutAnswer(mem, in, env)
 	case state == StateConfirmIdentity:
 		return confirmIdentity(mem, in, env)
+	case !mem.IdentityConfirmed && needsIdentity(in.Class.Intent) && mem.Care.ThirdPartyOn == env.Today && in.Class.Intent != bot.IntentGreeting:
+		return thirdPartyAsks(mem, env)
 	case !mem.IdentityConfirmed && needsIdentity(in.Class.Intent):
 		return askIdentity(mem, in, env)
 	}
