@@ -32,7 +32,13 @@ func TestPaymentClaims(t *testing.T) {
 		{"a receipt for a claim under review joins it", StateMenu, confirmed, withMedia(msg(bot.IntentAlreadyPaid, "comprovante"), "image"), claimed(one, "INV-1"),
 			StateMenu, []string{"pay.claim.receipt_added", "emit:payment.claimed", "status:needs_agent"}, confirmed},
 		{"a review past its window is with a person: no stale date", StateMenu, confirmed, msg(bot.IntentAlreadyPaid, "já paguei, parem de me cobrar"),
-			func() Env { e := claimed(one, "INV-1"); c := e.Collections["INV-1"]; c.Until = "2026-09-01"; e.Collections["INV-1"] = c; return e }(),
+			func() Env {
+				e := claimed(one, "INV-1")
+				c := e.Collections["INV-1"]
+				c.Until = "2026-09-01"
+				e.Collections["INV-1"] = c
+				return e
+			}(),
 			StateMenu, []string{"pay.claim.under_review_team"}, confirmed},
 		{"everything under review", StateMenu, confirmed, msg(bot.IntentAlreadyPaid, "já paguei"), allClaimed,
 			StateMenu, []string{"pay.claim.under_review", "pay.claim.under_review"}, confirmed},
