@@ -190,7 +190,10 @@ func reminderDiscreetKeys(steps []ReminderItem, env Env) []string {
 	switch {
 	case env.Today < it.Anchor:
 		kind = "upcoming"
-	case env.Today == it.Anchor:
+	case env.Today == it.Anchor && (it.Due == "" || it.Due == it.Anchor):
+		// A due date on a holiday is payable on the next business day;
+		// "vence hoje (25/12)" on the 28th would be wrong, so the neutral
+		// wording names the date the debtor knows.
 		kind = "due_today"
 	}
 	if len(steps) > 1 {
