@@ -292,6 +292,10 @@ func needsAgentReasons(conv bot.Conversation, claimed, disputed int, t map[strin
 			out = append(out, t["reason_requested"])
 		case "not_understood":
 			out = append(out, t["reason_not_understood"])
+		case "deceased", "plan_cancel", "escalation", "receipt_review":
+			// The holder died, a plan to cancel, a cadence run out, a
+			// receipt from a number the bot may tell nothing to.
+			out = append(out, t["reason_"+mem.Care.Handoff])
 		case "dispute":
 			if disputed == 0 {
 				out = append(out, t["reason_dispute"])
