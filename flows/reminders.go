@@ -305,7 +305,7 @@ func reminderMessage(steps []ReminderItem, env Env, mem *Memory, intro bool) []A
 	}
 	args := nameArgs(env)
 	args["count"] = len(steps)
-	parts = append(parts, say(lead.Message, args))
+	parts = append(parts, say(reminderLeadKey(lead, steps, env, mem), args))
 	var installments []ReminderItem
 	for _, it := range steps {
 		parts = append(parts, reminderLine(it, env))
@@ -327,6 +327,31 @@ func reminderMessage(steps []ReminderItem, env Env, mem *Memory, intro bool) []A
 	}
 	parts = append(parts, say("reminder.footer", nil))
 	return append([]Action{reply(parts...)}, more...)
+}
+
+// reminderLeadKey is the catalog key of the message's lead sentence: the
+// lead step's own, except that
+//   - a due-date step whose due date fell on a day off says "pay today
+//     without charges", not "hoje é dia de vencimento" with another date;
+//   - the first detailed reminder a person ever reads (say, right after
+//     confirming who they are) is never a formal or final notice: it
+//     takes the cadence's first overdue lead, so "Último aviso" never
+//     opens a conversation.
+func reminderLeadKey(lead ReminderItem, steps []ReminderItem, env Env, mem *Memory) string {
+	key := lead.Message
+	if lead.Offset == 0 && lead.Due != "" && lead.Due < lead.Anchor && env.Today == lead.Anchor {
+		key = "reminder.payable_today"
+	}
+	if !mem.Detailed && toneRank(lead.Tone) >= toneRank(string(policy.ToneFormal)) {
+		for _, s := range env.Policy.Reminders.Cadence {
+			if s.OffsetDays > 0 {
+				key = s.Message
+				break
+			}
+		}
+	}
+	mem.Detailed = true
+	return key
 }
 
 // claimReview hands to a person the payment claims whose review window
@@ -379,6 +404,10 @@ func reminderLine(it ReminderItem, env Env) Part {
 	switch {
 	case env.Today < it.Anchor:
 		return say("reminder.line.upcoming", args)
+	case env.Today == it.Anchor && due != it.Anchor && due < it.Anchor:
+		// Due on a weekend or holiday: payable today without charges (CC
+		// art. 132), but "vence hoje" with another day's date is false.
+		return say("reminder.line.payable_today", args)
 	case env.Today == it.Anchor:
 		return say("reminder.line.due_today", args)
 	}

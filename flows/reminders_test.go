@@ -2,6 +2,7 @@ package flows
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -59,7 +60,7 @@ func TestReminder(t *testing.T) {
 		{"an installment without a Pix key: billing sends its means", StateMenu, confirmed, reminderIn(installment), careEnv(), StateMenu,
 			[]string{"intro.known", "reminder.due_today", "reminder.line.installment_today", "reminder.installment_by_billing",
 				"reminder.footer", "emit:reminder.sent"}},
-		{"after an unconfirmed claim, a word about it", StateMenu, confirmed,
+		{"after an unconfirmed claim, a word about it", StateMenu, Memory{IdentityConfirmed: true, Detailed: true},
 			reminderIn(ReminderItem{Kind: ReminderStep, InvoiceID: "INV-1", Step: "d+30@2026-10-25", Message: "reminder.final_notice",
 				Tone: "final", Offset: 30, Due: "2026-10-25", Anchor: "2026-10-26", AfterClaim: true}), careEnv(), StateMenu,
 			[]string{"intro.known", "reminder.claim_unconfirmed", "reminder.final_notice", "reminder.line.overdue_charges",
@@ -126,10 +127,16 @@ func TestReminderIdentityFirst(t *testing.T) {
 	// Meanwhile INV-2 was paid; "sim" brings what is still true.
 	e.Invoices = e.Invoices[:1]
 	res = Step(res.State, res.Memory, msg(bot.IntentAffirmative, "sim"), e)
-	want := []string{"identity.confirmed", "reminder.from", "reminder.formal_notice", "reminder.line.overdue_charges",
+	// The first detailed reminder the person reads is never a formal or
+	// final notice: it leads with the cadence's first overdue sentence.
+	want := []string{"identity.confirmed", "reminder.from", "reminder.overdue", "reminder.line.overdue_charges",
 		"reminder.pay_hint", "reminder.help", "reminder.footer"}
 	if res.State != StateMenu || !reflect.DeepEqual(keys(res.Actions), want) || res.Memory.PendingIntent != "" {
 		t.Fatalf("after sim: %s %v pending %q", res.State, keys(res.Actions), res.Memory.PendingIntent)
+	}
+	// Once they read one, the cadence's own lead goes.
+	if res := reminder(StateMenu, res.Memory, reminderIn(formalINV1), e); !slices.Contains(keys(res.Actions), "reminder.formal_notice") {
+		t.Fatalf("second detailed reminder: %v", keys(res.Actions))
 	}
 	// The debtor's own unanswered request is not overwritten by a reminder.
 	mem := Memory{PendingIntent: bot.IntentBalanceInquiry, PendingText: "quanto devo?"}

@@ -37,6 +37,9 @@ type Memory struct {
 	// LastProactive is the catalog key that led the last proactive
 	// message, so the next one never repeats the same text.
 	LastProactive string `json:"last_proactive,omitempty"`
+	// Detailed is set once the person read a detailed reminder (amounts,
+	// invoices): the first one is never a formal or final notice.
+	Detailed bool `json:"detailed,omitempty"`
 	// InvoiceID is the invoice being discussed when the debtor has several.
 	InvoiceID string `json:"invoice_id,omitempty"`
 	// Topic memories, each owned by its topic's file.
