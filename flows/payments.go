@@ -248,8 +248,12 @@ func payAskMethod(inv bot.Invoice, have []string, lead []Part, mem Memory, env E
 	mem.Pay = PayMemory{Methods: have}
 	mem.InvoiceID = inv.ID
 	args := payInvoiceArgs(inv, env)
-	args["amount"] = Money(payDueToday(inv, env))
+	cents, billed := payQuote(inv, env)
+	args["amount"] = Money(cents)
 	parts := append(lead, say("pay.method.ask", args))
+	if _, late := payLate(inv, env); late && billed {
+		parts = append(parts, say("pay.billed_ask_note", nil))
+	}
 	r := Reply{}
 	for i, m := range have {
 		n := strconv.Itoa(i + 1)
@@ -426,7 +430,8 @@ func payAskInvoice(next string, cands []bot.Invoice, mem Memory, env Env) Result
 		mem.Pay.Choices = append(mem.Pay.Choices, inv.ID)
 		args := payInvoiceArgs(inv, env)
 		args["n"] = strconv.Itoa(i + 1)
-		args["amount"] = Money(payDueToday(inv, env))
+		cents, _ := payQuote(inv, env)
+		args["amount"] = Money(cents)
 		parts = append(parts, say("pay.choose.line", args))
 	}
 	parts = append(parts, say("pay.choose.footer", nil))

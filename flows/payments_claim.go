@@ -350,6 +350,20 @@ func payOption(in Input, n int) int {
 	return i - 1
 }
 
+// payQuote is the amount to quote for paying inv before a means is chosen:
+// what is due today when Quita builds the codes (a Pix key), else the
+// billed amount the billing system's means carry — never an updated amount
+// the code that follows would contradict.
+func payQuote(inv bot.Invoice, env Env) (cents int64, billed bool) {
+	if env.Policy.Pix.Key != "" {
+		return payDueToday(inv, env), false
+	}
+	if c := payPixCode(inv, env); c.code != "" {
+		return c.cents, true
+	}
+	return inv.AmountCents, true
+}
+
 // payDueToday is what the invoice costs today: with late charges when overdue.
 func payDueToday(inv bot.Invoice, env Env) int64 {
 	if ch, ok := env.Charges[inv.ID]; ok && inv.DueDate < env.Today {

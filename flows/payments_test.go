@@ -144,7 +144,9 @@ func TestPayments(t *testing.T) {
 	header := []string{"pay.header", "pay.billed_note"}
 	headerLink := []string{"pay.header", "pay.updated"}
 	all := append(slices.Clone(header), "pay.link", "pay.pix_intro", "pay.code", "pay.boleto_intro", "pay.code")
-	askMethod := []string{"pay.method.ask", "pay.method.pix", "pay.method.boleto", "pay.method.link"}
+	// The invoice is overdue and the env has no Pix key: the billing system's means
+	// carry the billed amount, and the question says so.
+	askMethod := []string{"pay.method.ask", "pay.billed_ask_note", "pay.method.pix", "pay.method.boleto", "pay.method.link"}
 	choose := PayMemory{Next: payForPay, Choices: []string{"INV-1", "INV-2"}}
 	runPayCases(t, []payCase{
 		// pay_now
@@ -161,7 +163,7 @@ func TestPayments(t *testing.T) {
 		{"missing means, one other: offer it", StateMenu, confirmed, msg(bot.IntentPayNow, "pix"), linkOnly,
 			StateMenu, []string{"pay.method.missing_pix", "pay.header", "pay.updated", "pay.link"}, about("INV-1")},
 		{"missing means, others: ask", StateMenu, confirmed, msg(bot.IntentPayNow, "pix"), linkBoleto,
-			StatePayChooseMethod, []string{"pay.method.missing_pix", "pay.method.ask", "pay.method.boleto", "pay.method.link"},
+			StatePayChooseMethod, []string{"pay.method.missing_pix", "pay.method.ask", "pay.billed_ask_note", "pay.method.boleto", "pay.method.link"},
 			pay(PayMemory{Methods: []string{"boleto", "link"}}, "INV-1")},
 		{"one means: sent at once", StateMenu, confirmed, msg(bot.IntentPayNow, "quero pagar"), linkOnly,
 			StateMenu, []string{"pay.header", "pay.updated", "pay.link"}, about("INV-1")},
@@ -195,7 +197,7 @@ func TestPayments(t *testing.T) {
 		{"no: later", StatePayChooseMethod, pay(PayMemory{Methods: []string{"pix"}}, "INV-1"), msg(bot.IntentNegative, "não"), one,
 			StateMenu, []string{"pay.method.later"}, about("INV-1")},
 		{"not understood: asked again once", StatePayChooseMethod, pay(PayMemory{Methods: []string{"pix", "link"}}, "INV-1"), opt(bot.IntentUnknown, "7"), linkOnly,
-			StatePayChooseMethod, []string{"pay.method.retry", "pay.method.ask", "pay.method.pix", "pay.method.link"},
+			StatePayChooseMethod, []string{"pay.method.retry", "pay.method.ask", "pay.billed_ask_note", "pay.method.pix", "pay.method.link"},
 			Memory{IdentityConfirmed: true, InvoiceID: "INV-1", Unknowns: 1, Pay: PayMemory{Methods: []string{"pix", "link"}}}},
 		{"not understood twice: leaves", StatePayChooseMethod, Memory{IdentityConfirmed: true, InvoiceID: "INV-1", Unknowns: 1, Pay: PayMemory{Methods: []string{"pix"}}}, msg(bot.IntentUnknown, "hein"), one,
 			StateOfferHuman, []string{"unknown.reply", "care.offer_human.ask"}, Memory{IdentityConfirmed: true, InvoiceID: "INV-1", Unknowns: 2}},
@@ -346,17 +348,24 @@ func TestPaymentArguments(t *testing.T) {
 		}
 	})
 	t.Run("method question: numbered buttons, amount due today", func(t *testing.T) {
-		res := Step(StateMenu, confirmed, msg(bot.IntentPayNow, "quero pagar"), payEnv(payOct))
+		res := Step(StateMenu, confirmed, msg(bot.IntentPayNow, "quero pagar"), withPix(payEnv(payOct)))
 		ask, r := find(t, res.Actions, "pay.method.ask")
 		if ask.Args["amount"] != Money(10296) || len(r.Buttons) != 3 || r.Buttons[2] != (Button{ID: "3", Key: "pay.button.link"}) {
 			t.Fatalf("ask %v buttons %v", ask.Args, r.Buttons)
 		}
+		// Without a key the billing system's means go as they are: the
+		// question quotes what they carry, and says whose the charges are.
+		res = Step(StateMenu, confirmed, msg(bot.IntentPayNow, "quero pagar"), payEnv(payOct))
+		if ask, _ := find(t, res.Actions, "pay.method.ask"); ask.Args["amount"] != Money(10000) {
+			t.Fatalf("without a key: ask %v", ask.Args)
+		}
+		find(t, res.Actions, "pay.billed_ask_note")
 		if p, _ := find(t, res.Actions, "pay.method.boleto"); p.Args["n"] != "2" {
 			t.Fatalf("boleto option %v", p.Args)
 		}
 	})
 	t.Run("invoice list: numbered, amount due today", func(t *testing.T) {
-		res := Step(StateMenu, confirmed, msg(bot.IntentPayNow, "pagar"), payEnv(payOct, payNov))
+		res := Step(StateMenu, confirmed, msg(bot.IntentPayNow, "pagar"), withPix(payEnv(payOct, payNov)))
 		if h, _ := find(t, res.Actions, "pay.choose.pay"); h.Args["count"] != 2 {
 			t.Fatalf("header %v", h.Args)
 		}

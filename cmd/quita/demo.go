@@ -7,6 +7,7 @@ import (
 
 	"github.com/quitabot/quita/bot"
 	"github.com/quitabot/quita/bot/pix"
+	"github.com/quitabot/quita/bot/policy"
 	"github.com/quitabot/quita/locales"
 	"github.com/quitabot/quita/store"
 	"github.com/quitabot/quita/web"
@@ -49,6 +50,13 @@ func demoPhones() []string {
 	return out
 }
 
+// The demo creditor's Pix key and city (an example.com address: no real
+// account receives these payments).
+const (
+	demoPixKey  = "pix@example.com"
+	demoPixCity = "SAO PAULO"
+)
+
 // loadDemo inserts the demo data set unless it is there already, so a
 // restart never moves due dates or resurrects a paid demo invoice.
 func loadDemo(ctx context.Context, st *store.Store, now time.Time, loc *time.Location) error {
@@ -62,7 +70,7 @@ func loadDemo(ctx context.Context, st *store.Store, now time.Time, loc *time.Loc
 			}
 			c := d.customer
 			c.CreatedAt, c.UpdatedAt = now, now
-			code, err := pix.Payload{Key: "pix@example.com", MerchantName: "Quita Demo", MerchantCity: "SAO PAULO",
+			code, err := pix.Payload{Key: demoPixKey, MerchantName: policy.DemoCompanyName, MerchantCity: demoPixCity,
 				AmountCents: di.cents, TxID: di.id[len("DEMO-INV-"):]}.Encode()
 			if err != nil {
 				return fmt.Errorf("demo: pix code: %w", err)

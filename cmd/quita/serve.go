@@ -90,8 +90,11 @@ func start(ctx context.Context, cfg *config, stdout, stderr io.Writer) (_ *servi
 		log.Info("using the built-in policy", "path", cfg.PolicyPath)
 	}
 	if !found && cfg.Demo && pol.Company.Name == policy.DemoCompanyName {
-		// The demo creditor shows how a real one is named (CDC art. 42-A).
+		// The demo creditor shows how a real one is named (CDC art. 42-A)
+		// and has the Pix key its demo invoices' codes were made with, so
+		// an overdue demo invoice gets a code for the updated amount.
 		pol.Company.Document = policy.DemoCompanyDocument
+		pol.Pix = policy.Pix{Key: demoPixKey, MerchantCity: demoPixCity}
 	}
 	if err := requireDocument(pol, cfg); err != nil {
 		return nil, err
