@@ -27,7 +27,7 @@ func event(state string, mem Memory, in Input, env Env) Result {
 // payment. A closed number (wrong person) hears nothing; a person not yet
 // confirmed hears a thanks without any detail of the debt.
 func paymentConfirmed(state string, mem Memory, inv bot.Invoice, env Env) Result {
-	if stop := ProactiveStop(state, mem, env.Policy); stop != "" && stop != "unanswered" || env.Customer == nil {
+	if stop := ProactiveStop(state, mem, env.Policy, env.Today); stop != "" && stop != "unanswered" && stop != "talked_today" || env.Customer == nil {
 		// Closed and opted-out numbers hear nothing more; a person holding
 		// the conversation sees the payment in the transcript and speaks.
 		return Result{State: state, Memory: mem}

@@ -89,7 +89,7 @@ func init() {
 // The engine checks the stops before calling; this checks them again so a
 // reminder can never reach someone who asked for no more messages.
 func reminder(state string, mem Memory, in Input, env Env) Result {
-	if ProactiveStop(state, mem, env.Policy) != "" || env.Customer == nil {
+	if ProactiveStop(state, mem, env.Policy, env.Today) != "" || env.Customer == nil {
 		return Result{State: state, Memory: mem}
 	}
 	items := in.Reminder
@@ -256,12 +256,15 @@ func reminderPending(_ string, mem Memory, in Input, env Env) Result {
 	return Result{State: StateMenu, Memory: mem, Actions: reminderMessage(steps, env, &mem, false)}
 }
 
-// ProactiveStop is why nothing proactive may reach this conversation, or
-// "": the number is not the debtor's, they opted out (even if an agent
-// moved the conversation on since), the holder died, a person holds the
-// conversation, or — under reminders.first_contact identity — two
-// identity questions went unanswered and the person has not written since.
-func ProactiveStop(state string, mem Memory, p policy.Policy) string {
+// ProactiveStop is why nothing proactive may reach this conversation
+// today, or "": the number is not the debtor's, they opted out (even if an
+// agent moved the conversation on since), the holder died, a person holds
+// the conversation, the debtor already talked with us today (a reminder
+// minutes after they got a payment code reads as if nobody listened; the
+// step waits for the next pass, or is superseded), or — under
+// reminders.first_contact identity — two identity questions went
+// unanswered and the person has not written since.
+func ProactiveStop(state string, mem Memory, p policy.Policy, today string) string {
 	switch {
 	case state == StateOptedOut || mem.Care.OptedOutOn != "":
 		return "opted_out"
@@ -271,6 +274,8 @@ func ProactiveStop(state string, mem Memory, p policy.Policy) string {
 		return "deceased"
 	case state == StateWithAgent:
 		return "with_agent"
+	case mem.WroteOn != "" && mem.WroteOn == today:
+		return "talked_today"
 	case !mem.IdentityConfirmed && p.Reminders.FirstContact == policy.FirstContactIdentity && mem.IdentityPrompts >= maxIdentityPrompts:
 		return "unanswered"
 	}

@@ -16,6 +16,7 @@ func Step(state string, mem Memory, in Input, env Env) Result {
 		return event(state, mem, in, env)
 	}
 	// The person wrote: unanswered proactive questions no longer count.
+	// (The engine records the day in WroteOn.)
 	mem.IdentityPrompts = 0
 	if res, ok := rights(state, mem, in, env); ok {
 		return res
@@ -108,6 +109,19 @@ func answerIntent(state string, mem Memory, in Input, env Env) Result {
 	if planCancelAsked(in) {
 		return planCancel(mem, env) // a request kept across the identity check
 	}
+	switch intent {
+	case bot.IntentAlreadyPaid, bot.IntentDisputeAmount, bot.IntentPromiseToPay, bot.IntentRequestExtension:
+		// "paguei a parcela", "a parcela está errada", "pago a parcela
+		// dia 10": claims, disputes and dates have their own answers.
+	default:
+		// "parcela 2", "o boleto da parcela": the plan's payment, whatever
+		// the intent ("parcela" reads as a request to split).
+		if in.Class.Entities.Topic == bot.TopicInstallment {
+			if res, ok := payInstallment(nil, mem, in, env); ok {
+				return res
+			}
+		}
+	}
 	if intent == bot.IntentUnknown && in.Media != nil && onAttachment != nil {
 		if res, ok := onAttachment(state, mem, in, env); ok {
 			return res
@@ -127,6 +141,10 @@ func answerIntent(state string, mem Memory, in Input, env Env) Result {
 			reply(say("care.menu.full", nil)),
 		}}
 	case bot.IntentThanks:
+		if !mem.IdentityConfirmed {
+			// Whoever holds the phone may not be the debtor: no name.
+			return Result{State: state, Memory: mem, Actions: []Action{reply(say("thanks.reply_private", nil))}}
+		}
 		return Result{State: stateOr(state, StateMenu), Memory: mem, Actions: []Action{reply(say("thanks.reply", firstNameArgs(env)))}}
 	}
 	mem.Unknowns++

@@ -37,6 +37,9 @@ type Memory struct {
 	// LastProactive is the catalog key that led the last proactive
 	// message, so the next one never repeats the same text.
 	LastProactive string `json:"last_proactive,omitempty"`
+	// WroteOn is the last day the person wrote: no reminder goes out on a
+	// day they already talked with us.
+	WroteOn string `json:"wrote_on,omitempty"`
 	// Detailed is set once the person read a detailed reminder (amounts,
 	// invoices): the first one is never a formal or final notice.
 	Detailed bool `json:"detailed,omitempty"`

@@ -295,7 +295,7 @@ func (e *Engine) reminderTurn(now time.Time, conv bot.Conversation, isNew bool, 
 	if err := json.Unmarshal(conv.Memory, &tc.mem); len(conv.Memory) > 0 && err != nil {
 		return e.skipped(out, fmt.Errorf("engine: memory of %s: %w", conv.ID, err))
 	}
-	if out.Suppressed = flows.ProactiveStop(conv.State, tc.mem, e.cfg.Policy); out.Suppressed != "" {
+	if out.Suppressed = flows.ProactiveStop(conv.State, tc.mem, e.cfg.Policy, policy.DateOf(now).String()); out.Suppressed != "" {
 		return nil, out, nil
 	}
 	tc.env = e.env(now, &customer, d.Invoices)

@@ -86,6 +86,9 @@ func (e *Engine) step(ctx context.Context, rec bot.InboxRecord) (Outcome, error)
 		class = bot.Classification{Intent: bot.IntentUnknown}
 	}
 	res := flows.Step(tc.conv.State, tc.mem, flows.Input{Text: msg.Text, Class: class, Media: msg.Media}, tc.env)
+	// No reminder interrupts a day the person talked with us
+	// (flows.ProactiveStop).
+	res.Memory.WroteOn = tc.env.Today
 	first := bot.TranscriptEntry{At: tc.now, Direction: bot.DirectionIn, Author: bot.AuthorDebtor,
 		Text: msg.Text, Media: msg.Media, Intent: string(class.Intent), StateFrom: tc.conv.State, StateTo: res.State}
 	return e.commit(ctx, tc, res, first, rec.ID, class.Intent)
