@@ -37,10 +37,13 @@ func confirmIdentity(mem Memory, in Input, env Env) Result {
 		pending := mem.PendingIntent
 		next := Input{Text: mem.PendingText, Class: bot.Classification{Intent: pending, Entities: mem.PendingEntities}, Media: mem.PendingMedia}
 		mem.PendingIntent, mem.PendingText, mem.PendingEntities, mem.PendingMedia = "", "", bot.Entities{}, nil
+		var res Result
 		if pending == "" && next.Media == nil {
-			next.Class.Intent = bot.IntentGreeting
+			// Nothing asked yet: the menu, without greeting them twice.
+			res = Result{State: StateMenuFull, Memory: mem, Actions: []Action{reply(say("care.menu.full", nil))}}
+		} else {
+			res = answer(StateMenu, mem, next, env)
 		}
-		res := answer(StateMenu, mem, next, env)
 		confirmed := reply(say("identity.confirmed", nameArgs(env)))
 		res.Actions = append([]Action{confirmed}, res.Actions...)
 		return res
