@@ -26,7 +26,13 @@ func balance(env Env) Reply {
 				ch = Charge{TotalCents: inv.AmountCents}
 			}
 			args["fee"], args["interest"], args["total"] = Money(ch.LateFeeCents), Money(ch.InterestCents), Money(ch.TotalCents)
-			parts = append(parts, say("balance.line_overdue", args))
+			key := "balance.line_overdue"
+			if ch.TotalCents == inv.AmountCents {
+				// Due on a day off, or within the grace days: no charges
+				// yet, and "multa R$ 0,00 + juros R$ 0,00" says it badly.
+				key = "balance.line_no_charges"
+			}
+			parts = append(parts, say(key, args))
 			total += ch.TotalCents
 		case inv.DueDate == env.Today:
 			parts = append(parts, say("balance.line_due_today", args))

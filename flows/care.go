@@ -44,6 +44,11 @@ type CareMemory struct {
 	// DeceasedOn is the day someone said the holder died: collection stops
 	// for good and a person takes the case.
 	DeceasedOn string `json:"deceased_on,omitempty"`
+	// HandoffOn is the day the conversation was last handed to a person;
+	// WaitingAckOn the last day a debtor writing while nobody took it over
+	// was told their message waits (at most once a day).
+	HandoffOn    string `json:"handoff_on,omitempty"`
+	WaitingAckOn string `json:"waiting_ack_on,omitempty"`
 	// ThirdPartyOn is the day someone wrote for the holder ("aqui é o filho
 	// dela"): that day, questions about the debt get "only the holder".
 	ThirdPartyOn string `json:"third_party_on,omitempty"`
@@ -88,7 +93,7 @@ func careHandoff(mem Memory, env Env, reason string) Result {
 // the conversation for an agent and tells the billing system why.
 func careHandOver(mem Memory, env Env, reason, invoiceID string, r Reply, before ...Action) Result {
 	mem.Unknowns = 0
-	mem.Care.Handoff = reason
+	mem.Care.Handoff, mem.Care.HandoffOn = reason, env.Today
 	data := map[string]any{"reason": reason}
 	if invoiceID != "" {
 		data["invoice_id"] = invoiceID
@@ -138,9 +143,19 @@ func careOptOut(_ string, mem Memory, _ Input, env Env) Result {
 }
 
 // careWithAgent keeps the bot quiet while a person handles the
-// conversation; the rights (rights.go) were honoured before this.
-func careWithAgent(_ string, mem Memory, _ Input, _ Env) Result {
-	return Result{State: StateWithAgent, Memory: mem}
+// conversation; the rights (rights.go) were honoured before this. While
+// nobody has taken it over, a debtor still waiting on a later day is told,
+// once a day, that their message waits and when a person will answer:
+// "alguém vai te responder em instantes" must not be the last word for days.
+func careWithAgent(_ string, mem Memory, _ Input, env Env) Result {
+	if env.Agent != "" || mem.Care.HandoffOn == "" || mem.Care.HandoffOn >= env.Today || mem.Care.WaitingAckOn == env.Today {
+		return Result{State: StateWithAgent, Memory: mem}
+	}
+	mem.Care.WaitingAckOn = env.Today
+	return Result{State: StateWithAgent, Memory: mem, Actions: []Action{
+		reply(say("care.handoff.waiting", nil), careWhen(env)),
+		SetStatus{Status: bot.StatusNeedsAgent},
+	}}
 }
 
 // careUnknown answers what the bot did not understand: an apology and the

@@ -457,3 +457,28 @@ func TestCareWhen(t *testing.T) {
 		t.Errorf("no windows: %s", p.Key)
 	}
 }
+
+// TestCareWaitingForAPerson: a debtor handed to a person on an earlier day,
+// whom nobody took over yet, is told once a day that the message waits;
+// the same day, or once an agent holds the conversation, the bot is quiet.
+func TestCareWaitingForAPerson(t *testing.T) {
+	mem := Memory{IdentityConfirmed: true, Care: CareMemory{Handoff: "requested", HandoffOn: "2026-11-20"}}
+	in := careIn(bot.IntentUnknown, "alguém vai me responder??")
+	res := Step(StateWithAgent, mem, in, careEnv())
+	if got := keys(res.Actions); !reflect.DeepEqual(got, []string{"care.handoff.waiting", "care.when.soon", "status:needs_agent"}) {
+		t.Fatalf("first message of the day: %v", got)
+	}
+	if again := Step(StateWithAgent, res.Memory, in, careEnv()); len(again.Actions) != 0 {
+		t.Fatalf("twice the same day: %v", keys(again.Actions))
+	}
+	sameDay := mem
+	sameDay.Care.HandoffOn = "2026-11-23"
+	if r := Step(StateWithAgent, sameDay, in, careEnv()); len(r.Actions) != 0 {
+		t.Fatalf("the day of the handoff: %v", keys(r.Actions))
+	}
+	held := careEnv()
+	held.Agent = "ana"
+	if r := Step(StateWithAgent, mem, in, held); len(r.Actions) != 0 {
+		t.Fatalf("with an agent in charge: %v", keys(r.Actions))
+	}
+}

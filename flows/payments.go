@@ -77,6 +77,14 @@ func payNow(_ string, mem Memory, in Input, env Env) Result {
 		return payMenu(mem, reply(say("balance.none", nil)))
 	}
 	mem.Pay.Method = payMethodIn(in.Text)
+	if len(cands) > 1 && payWantsAll(in.Text) {
+		// "quero pagar as duas": every invoice (one Pix for the sum with a
+		// key); the word picks invoices here, not means.
+		if mem.Pay.Method == payAll {
+			mem.Pay.Method = ""
+		}
+		return payWith(cands, mem, env)
+	}
 	if inv, ok := payTarget(cands, mem, in, env); ok {
 		return payWith([]bot.Invoice{inv}, mem, env)
 	}

@@ -301,3 +301,13 @@ func TestInstallmentWordsReachThePlan(t *testing.T) {
 		}
 	}
 }
+
+// TestPayBothAtOnce: "quero pagar as duas" straight from the menu pays
+// both invoices (one Pix for the sum with a key), without a "which one?".
+func TestPayBothAtOnce(t *testing.T) {
+	confirmed := Memory{IdentityConfirmed: true}
+	res := Step(StateMenu, confirmed, msg(bot.IntentPayNow, "quero pagar as duas"), withPix(payEnv(payOct, payNov)))
+	if got := quotes(t, res.Actions); !reflect.DeepEqual(got, []int64{10296 + 15990}) {
+		t.Fatalf("codes %v (%v)", got, keys(res.Actions))
+	}
+}

@@ -380,7 +380,7 @@ func claimReview(state string, mem *Memory, items []ReminderItem, env Env) ([]Ac
 	if len(ids) == 1 {
 		data["invoice_id"] = ids[0]
 	}
-	mem.Care.Handoff = "claim_review"
+	mem.Care.Handoff, mem.Care.HandoffOn = "claim_review", env.Today
 	r := Reply{Parts: []Part{part, careWhen(env)}, About: ids}
 	next := StateWithAgent
 	if state == StateConfirmIdentity {

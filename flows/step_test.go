@@ -124,3 +124,15 @@ func TestBalanceArguments(t *testing.T) {
 		t.Fatalf("total = %v", total)
 	}
 }
+
+// TestBalanceWithoutChargesYet: an invoice past its due date but still
+// free of charges (due on a day off, or in the grace days) is not listed
+// with "multa R$ 0,00 + juros R$ 0,00".
+func TestBalanceWithoutChargesYet(t *testing.T) {
+	env := careEnv()
+	env.Charges = map[string]Charge{"INV-1": {TotalCents: 10000}}
+	r := balance(env)
+	if r.Parts[1].Key != "balance.line_no_charges" || r.Parts[2].Key != "balance.line_upcoming" {
+		t.Fatalf("%v", keys([]Action{r}))
+	}
+}

@@ -100,6 +100,9 @@ type Env struct {
 	// Collections holds the paused or replaced invoices; absent means active.
 	Collections map[string]bot.Collection
 	Policy      policy.Policy
+	// Agent is the person who took the conversation over, "" while it
+	// only waits in the queue.
+	Agent string
 }
 
 // Money is an amount in cents; Date an ISO civil date. The engine formats

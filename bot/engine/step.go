@@ -56,6 +56,7 @@ func (e *Engine) prepare(ctx context.Context, transport, from string) (*turnCont
 		}
 	}
 	tc.env = e.env(now, customer, invoices)
+	tc.env.Agent = conv.Agent
 	if len(invoices) > 0 {
 		ids := make([]string, len(invoices))
 		for i, inv := range invoices {
