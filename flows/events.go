@@ -7,7 +7,7 @@ import "github.com/quitabot/quita/bot"
 // own messages): where only pre-approved templates may start a
 // conversation (the WhatsApp Cloud API outside its 24-hour window), each
 // needs one.
-var ProactiveKeys = []string{"reminder.hello", "reminder.hello_document", "reminder.claim_review.private", "reminder.claim_review.one", "reminder.claim_review.many", "reminder.code", "deal.promise.missed", "paid.thanks", "paid.thanks_private"}
+var ProactiveKeys = []string{"reminder.payable_today", "reminder.hello", "reminder.hello_document", "reminder.claim_review.private", "reminder.claim_review.one", "reminder.claim_review.many", "reminder.code", "deal.promise.missed", "paid.thanks", "paid.thanks_private"}
 
 // event handles what happens to a conversation without a debtor message.
 func event(state string, mem Memory, in Input, env Env) Result {

@@ -396,7 +396,7 @@ func reminderLine(it ReminderItem, env Env) Part {
 	desc := careDescription(inv)
 	if in := it.Installment; in != nil {
 		args := Args{"number": in.Number, "count": in.Count, "amount": Money(in.AmountCents), "due": Date(in.Due), "description": desc}
-		if env.Today == it.Anchor {
+		if env.Today == it.Anchor && in.Due >= it.Anchor {
 			return say("reminder.line.installment_today", args)
 		}
 		return say("reminder.line.installment", args)
