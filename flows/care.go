@@ -152,10 +152,25 @@ func careWithAgent(_ string, mem Memory, _ Input, env Env) Result {
 		return Result{State: StateWithAgent, Memory: mem}
 	}
 	mem.Care.WaitingAckOn = env.Today
+	parts := []Part{say(withContact(env, "care.handoff.waiting"), nil)}
+	if !env.Policy.Allowed(env.Now) {
+		parts = append(parts, careWhen(env)) // when the team is back; never "em instantes" again
+	}
 	return Result{State: StateWithAgent, Memory: mem, Actions: []Action{
-		reply(say("care.handoff.waiting", nil), careWhen(env)),
+		reply(parts...),
 		SetStatus{Status: bot.StatusNeedsAgent},
 	}}
+}
+
+// withContact picks key, which points to the creditor's own channel
+// (phone, e-mail or site), or key+"_here" when the policy has none: "fale
+// com a gente por este WhatsApp" would send the person back where they are.
+func withContact(env Env, key string) string {
+	c := env.Policy.Company
+	if c.ContactPhone == "" && c.Email == "" && c.Website == "" {
+		return key + "_here"
+	}
+	return key
 }
 
 // careUnknown answers what the bot did not understand: an apology and the

@@ -465,8 +465,16 @@ func TestCareWaitingForAPerson(t *testing.T) {
 	mem := Memory{IdentityConfirmed: true, Care: CareMemory{Handoff: "requested", HandoffOn: "2026-11-20"}}
 	in := careIn(bot.IntentUnknown, "alguém vai me responder??")
 	res := Step(StateWithAgent, mem, in, careEnv())
-	if got := keys(res.Actions); !reflect.DeepEqual(got, []string{"care.handoff.waiting", "care.when.soon", "status:needs_agent"}) {
+	// Within hours, no "em instantes" again; the policy has no contact of
+	// its own, so the message does not point back to this chat.
+	if got := keys(res.Actions); !reflect.DeepEqual(got, []string{"care.handoff.waiting_here", "status:needs_agent"}) {
 		t.Fatalf("first message of the day: %v", got)
+	}
+	withPhone := careEnv()
+	withPhone.Policy.Company.ContactPhone = "(11) 4000-1234"
+	withPhone.Now = withPhone.Now.Add(10 * time.Hour) // 20:00, out of hours
+	if got := keys(Step(StateWithAgent, mem, in, withPhone).Actions); !reflect.DeepEqual(got, []string{"care.handoff.waiting", "care.when.tomorrow", "status:needs_agent"}) {
+		t.Fatalf("out of hours, with a phone: %v", got)
 	}
 	if again := Step(StateWithAgent, res.Memory, in, careEnv()); len(again.Actions) != 0 {
 		t.Fatalf("twice the same day: %v", keys(again.Actions))

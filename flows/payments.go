@@ -77,7 +77,7 @@ func payNow(_ string, mem Memory, in Input, env Env) Result {
 		return payMenu(mem, reply(say("balance.none", nil)))
 	}
 	mem.Pay.Method = payMethodIn(in.Text)
-	if len(cands) > 1 && payWantsAll(in.Text) {
+	if len(cands) > 1 && payWantsAllOf(in.Text, len(cands)) {
 		// "quero pagar as duas": every invoice (one Pix for the sum with a
 		// key); the word picks invoices here, not means.
 		if mem.Pay.Method == payAll {
@@ -464,8 +464,12 @@ func payChooseInvoice(_ string, mem Memory, in Input, env Env) Result {
 	var picked []bot.Invoice
 	if i := payOption(in, len(cands)); i >= 0 {
 		picked = cands[i : i+1]
-	} else if payWantsAll(in.Text) {
+	} else if payWantsAllOf(in.Text, len(cands)) {
 		picked = cands
+	} else if opts := payOptions(in, len(cands)); opts != nil {
+		for _, i := range opts {
+			picked = append(picked, cands[i])
+		}
 	} else if inv, ok := payTarget(cands, Memory{}, in, env); ok && len(cands) > 1 {
 		picked = []bot.Invoice{inv}
 	}

@@ -1,6 +1,8 @@
 package flows
 
 import (
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/quitabot/quita/bot"
@@ -333,6 +335,36 @@ func payMethodIn(text string) string {
 // payWantsAll spots "todas", "as duas", "both", "all".
 func payWantsAll(text string) bool {
 	return payHasWord(payWords(text), "todas", "todos", "tudo", "ambas", "ambos", "duas", "all", "both", "everything")
+}
+
+// payWantsAllOf reports whether text asks for all n invoices: "todas"
+// always, "as duas" / "both" only when there are two — with three open,
+// "as duas" is not all of them, and a code for all would charge too much.
+func payWantsAllOf(text string, n int) bool {
+	ws := payWords(text)
+	if payHasWord(ws, "todas", "todos", "tudo", "all", "everything") {
+		return true
+	}
+	return n == 2 && payHasWord(ws, "ambas", "ambos", "duas", "both")
+}
+
+// payOptions reads several menu numbers in one message ("1 e 2", "1,3"):
+// the zero-based options among n, or nil unless every number is one.
+func payOptions(in Input, n int) []int {
+	var out []int
+	for _, w := range payWords(in.Text) {
+		k, err := strconv.Atoi(w)
+		switch {
+		case err == nil && k >= 1 && k <= n && !slices.Contains(out, k-1):
+			out = append(out, k-1)
+		case err == nil:
+			return nil
+		}
+	}
+	if len(out) < 2 {
+		return nil
+	}
+	return out
 }
 
 // payOption is the zero-based menu option the input selects among n, or -1.

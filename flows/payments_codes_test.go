@@ -311,3 +311,21 @@ func TestPayBothAtOnce(t *testing.T) {
 		t.Fatalf("codes %v (%v)", got, keys(res.Actions))
 	}
 }
+
+// TestPayTwoOfThree: with three invoices open, "as duas" is not all of
+// them (a code for all would charge too much), and "1 e 2" picks two.
+func TestPayTwoOfThree(t *testing.T) {
+	payDec := bot.Invoice{ID: "INV-3", Description: "Internet dezembro", AmountCents: 12000, DueDate: "2026-12-25"}
+	env := withPix(payEnv(payOct, payNov, payDec))
+	choose := Memory{IdentityConfirmed: true, Pay: PayMemory{Next: payForPay, Choices: []string{"INV-1", "INV-2", "INV-3"}}}
+	if res := Step(StatePayChooseInvoice, choose, msg(bot.IntentUnknown, "as duas"), env); len(quotes(t, res.Actions)) != 0 {
+		t.Fatalf(`"as duas" of three paid something: %v`, keys(res.Actions))
+	}
+	if res := Step(StateMenu, Memory{IdentityConfirmed: true}, msg(bot.IntentPayNow, "quero pagar as duas"), env); len(quotes(t, res.Actions)) != 0 {
+		t.Fatalf(`"quero pagar as duas" of three paid something: %v`, keys(res.Actions))
+	}
+	res := Step(StatePayChooseInvoice, choose, msg(bot.IntentUnknown, "1 e 2"), env)
+	if got := quotes(t, res.Actions); !reflect.DeepEqual(got, []int64{10296 + 15990}) {
+		t.Fatalf(`"1 e 2": codes %v (%v)`, got, keys(res.Actions))
+	}
+}

@@ -276,10 +276,23 @@ func ProactiveStop(state string, mem Memory, p policy.Policy, today string) stri
 		return "with_agent"
 	case mem.WroteOn != "" && mem.WroteOn == today:
 		return "talked_today"
+	case !mem.IdentityConfirmed && thirdPartyPause(mem.Care.ThirdPartyOn, today):
+		return "third_party"
 	case !mem.IdentityConfirmed && p.Reminders.FirstContact == policy.FirstContactIdentity && mem.IdentityPrompts >= maxIdentityPrompts:
 		return "unanswered"
 	}
 	return ""
+}
+
+// thirdPartyDays is how long reminders to a number wait after someone
+// wrote for the holder ("aqui é o filho dela, ela tá internada"): the
+// next person to read them is known not to be the holder.
+const thirdPartyDays = 7
+
+func thirdPartyPause(on, today string) bool {
+	since, err1 := policy.ParseDate(on)
+	now, err2 := policy.ParseDate(today)
+	return err1 == nil && err2 == nil && now.Before(since.AddDays(thirdPartyDays))
 }
 
 // maxIdentityPrompts is how many "falo com …?" reminders go unanswered

@@ -90,11 +90,11 @@ func whoIsWriting(state string, mem Memory, env Env) Result {
 	case env.Customer == nil || state == StateClosed:
 		parts = append(parts, say("who.no_account", nil))
 	case !mem.IdentityConfirmed:
-		parts = append(parts, say("who.about_private", nil), say("identity.ask_plain", firstNameArgs(env)))
+		parts = append(parts, say(withContact(env, "who.about_private"), nil), say("identity.ask_plain", firstNameArgs(env)))
 		buttons = yesNo()
 		state = StateConfirmIdentity
 	default:
-		parts = append(parts, say("who.about", firstNameArgs(env)))
+		parts = append(parts, say(withContact(env, "who.about"), firstNameArgs(env)))
 	}
 	return Result{State: stateOr(state, StateMenu), Memory: mem, Actions: []Action{Reply{Parts: parts, Buttons: buttons}}}
 }
