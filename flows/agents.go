@@ -14,6 +14,8 @@ func ResumeState(state string, mem Memory) string {
 	switch {
 	case state == StateOptedOut || state == StateClosed:
 		return state
+	case mem.Care.WrongNumberOn != "":
+		return StateClosed // a wrong number an agent handled stays closed
 	case mem.IdentityConfirmed:
 		return StateMenu
 	default:

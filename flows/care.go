@@ -49,6 +49,11 @@ type CareMemory struct {
 	// was told their message waits (at most once a day).
 	HandoffOn    string `json:"handoff_on,omitempty"`
 	WaitingAckOn string `json:"waiting_ack_on,omitempty"`
+	// WrongNumberOn is the day the number was said not to be the holder's.
+	// Like OptedOutOn it outlives the state (a person may take the
+	// conversation and hand it back), so nothing proactive goes to it;
+	// only "sou eu sim" or a relative of the holder clears it.
+	WrongNumberOn string `json:"wrong_number_on,omitempty"`
 	// ThirdPartyOn is the day someone wrote for the holder ("aqui é o filho
 	// dela"): that day, questions about the debt get "only the holder".
 	ThirdPartyOn string `json:"third_party_on,omitempty"`

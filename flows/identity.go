@@ -33,6 +33,9 @@ func keepPending(mem *Memory, in Input) {
 func confirmIdentity(mem Memory, in Input, env Env) Result {
 	switch intent := in.Class.Intent; {
 	case intent == bot.IntentAffirmative || in.Class.Entities.Topic == bot.TopicSelf:
+		// "sou eu, mas não devo nada": the request in the same breath is
+		// what gets answered.
+		keepPending(&mem, in)
 		mem.IdentityConfirmed = true
 		pending := mem.PendingIntent
 		next := Input{Text: mem.PendingText, Class: bot.Classification{Intent: pending, Entities: mem.PendingEntities}, Media: mem.PendingMedia}
@@ -48,7 +51,7 @@ func confirmIdentity(mem Memory, in Input, env Env) Result {
 		res.Actions = append([]Action{confirmed}, res.Actions...)
 		return res
 	case intent == bot.IntentNegative:
-		return wrongPerson(mem)
+		return wrongPerson(mem, env.Today)
 	case intent == bot.IntentUnknown && in.Media == nil:
 		return Result{State: StateConfirmIdentity, Memory: mem, Actions: []Action{
 			Reply{Parts: []Part{say("identity.retry", firstNameArgs(env))}, Buttons: yesNo()},
@@ -67,8 +70,11 @@ func confirmIdentity(mem Memory, in Input, env Env) Result {
 // wrongPerson ends contact with this number without disclosing anything.
 // The same conversation can still take it back ("sou eu sim"), and then
 // what was asked before the "não" (kept in memory, never shown) is answered.
-func wrongPerson(mem Memory) Result {
+func wrongPerson(mem Memory, today string) Result {
 	mem.IdentityConfirmed = false
+	if mem.Care.WrongNumberOn == "" {
+		mem.Care.WrongNumberOn = today
+	}
 	return Result{State: StateClosed, Memory: mem, Actions: []Action{
 		reply(say("identity.denied", nil)),
 		SetStatus{Status: bot.StatusResolved},

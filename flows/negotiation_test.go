@@ -542,7 +542,9 @@ func TestPlanCancel(t *testing.T) {
 		keys  []string
 	}{
 		{"read as request_installments", dealYes, cancel(bot.IntentRequestInstallments), dealEnv(planned, dealOct), StateWithAgent, handed},
-		{"read as opt_out", dealYes, cancel(bot.IntentOptOut), dealEnv(planned, dealOct), StateWithAgent, handed},
+		// A stop is a right: honoured, and the plan's cancellation heard too.
+		{"with a stop", dealYes, cancel(bot.IntentOptOut), dealEnv(planned, dealOct), StateWithAgent,
+			append([]string{"care.optout.confirm", "status:resolved", "emit:contact.opted_out"}, handed...)},
 		{"read as unknown", dealYes, cancel(bot.IntentUnknown), dealEnv(planned, dealOct), StateWithAgent, handed},
 		{"the words, before the classifier sets the topic", dealYes, dmsg(bot.IntentRequestInstallments, "quero cancelar o parcelamento", bot.Entities{}), dealEnv(planned, dealOct), StateWithAgent, handed},
 		{"no plan: none to cancel", dealYes, cancel(bot.IntentRequestInstallments), dealEnv(nil, dealOct), StateMenu, []string{"deal.cancel.no_plan"}},

@@ -89,7 +89,8 @@ func init() {
 // The engine checks the stops before calling; this checks them again so a
 // reminder can never reach someone who asked for no more messages.
 func reminder(state string, mem Memory, in Input, env Env) Result {
-	if ProactiveStop(state, mem, env.Policy, env.Today) != "" || env.Customer == nil {
+	stop := ProactiveStop(state, mem, env.Policy, env.Today)
+	if stop != "" && !HandOverWhenStopped(stop) || env.Customer == nil {
 		return Result{State: state, Memory: mem}
 	}
 	items := in.Reminder
@@ -112,6 +113,11 @@ func reminder(state string, mem Memory, in Input, env Env) Result {
 	}
 	var actions []Action
 	next := state
+	if stop != "" {
+		// Nothing may be sent; a case that must reach a person (a cadence
+		// run out, a receipt nobody checked) still does, silently.
+		steps = nil
+	}
 	if len(steps) > 0 {
 		var msg []Action
 		msg, next = reminderFor(state, &mem, steps, env)
@@ -121,6 +127,9 @@ func reminder(state string, mem Memory, in Input, env Env) Result {
 	if len(reviews) > 0 {
 		var review []Action
 		review, next = claimReview(next, &mem, reviews, env)
+		if stop != "" {
+			review, next = review[1:], state // the handoff, not the message
+		}
 		actions = append(actions, review...)
 	}
 	if len(escalations) > 0 {
@@ -268,7 +277,7 @@ func ProactiveStop(state string, mem Memory, p policy.Policy, today string) stri
 	switch {
 	case state == StateOptedOut || mem.Care.OptedOutOn != "":
 		return "opted_out"
-	case state == StateClosed:
+	case state == StateClosed || mem.Care.WrongNumberOn != "":
 		return "wrong_number"
 	case mem.Care.DeceasedOn != "":
 		return "deceased"
@@ -282,6 +291,14 @@ func ProactiveStop(state string, mem Memory, p policy.Policy, today string) stri
 		return "unanswered"
 	}
 	return ""
+}
+
+// HandOverWhenStopped reports whether, under the ProactiveStop reason stop,
+// escalations and claim reviews still hand the case to a person (without a
+// message): yes for a stopped number, no while a person holds the
+// conversation or on a day the debtor talked with us (they go tomorrow).
+func HandOverWhenStopped(stop string) bool {
+	return stop != "with_agent" && stop != "talked_today"
 }
 
 // thirdPartyDays is how long reminders to a number wait after someone

@@ -29,7 +29,7 @@ func init() {
 	byIntent[bot.IntentHumanAgent] = func(_ string, mem Memory, _ Input, env Env) Result {
 		return careHandoff(mem, env, handoffRequested)
 	}
-	byIntent[bot.IntentWrongPerson] = func(_ string, mem Memory, _ Input, _ Env) Result { return wrongPerson(mem) }
+	byIntent[bot.IntentWrongPerson] = func(_ string, mem Memory, _ Input, env Env) Result { return wrongPerson(mem, env.Today) }
 }
 
 // rights answers an input that exercises a right, whatever the state; ok is
@@ -38,9 +38,39 @@ func init() {
 // this?" still get the bot's answer there.
 func rights(state string, mem Memory, in Input, env Env) (Result, bool) {
 	intent, topic := in.Class.Intent, in.Class.Entities.Topic
-	if planCancelAsked(in) && intent != bot.IntentWrongPerson && env.Customer != nil && state != StateWithAgent && state != StateClosed {
-		// "cancela o acordo" may read as a stop or a request for a person;
-		// it is neither (negotiation.go, planCancel). A stranger is asked
+	switch {
+	case topic == bot.TopicDeceased && deathOfTheHolder(intent):
+		return holderDeceased(state, mem, env), true
+	case intent == bot.IntentWrongPerson && topic == bot.TopicThirdParty:
+		return thirdParty(state, mem, env), true
+	case intent == bot.IntentWrongPerson:
+		if state == StateClosed {
+			mem.IdentityConfirmed = false
+			return closed(mem, env), true
+		}
+		return wrongPerson(mem, env.Today), true
+	case intent == bot.IntentOptOut:
+		res := careOptOut(state, mem, in, env)
+		if planCancelAsked(in) && mem.IdentityConfirmed && len(plans(env)) > 0 {
+			// "PARE, e quero cancelar o acordo": both are heard.
+			cancel := planCancel(res.Memory, env)
+			res.State, res.Memory, res.Actions = cancel.State, cancel.Memory, append(res.Actions, cancel.Actions...)
+		}
+		return res, true
+	case topic == bot.TopicSelf && mem.Care.DeceasedOn != "" && env.Customer != nil:
+		// "sou eu" from a holder someone said had died: believed, and a
+		// person who holds the case sees it in the transcript.
+		mem.Care.DeceasedOn = ""
+		return identityCorrected(mem, in, env), true
+	case topic == bot.TopicWhoIsWriting && !(state == StateConfirmIdentity && intent == bot.IntentAffirmative):
+		return whoIsWriting(state, mem, env), true
+	case topic == bot.TopicOptIn && mem.Care.OptedOutOn != "":
+		return optIn(state, mem, env), true
+	case state == StateWithAgent:
+		return Result{}, false
+	case planCancelAsked(in) && env.Customer != nil && state != StateClosed && (topic == bot.TopicPlanCancel || len(plans(env)) > 0):
+		// "cancela o acordo" may read as a request for a person; it is a
+		// plan to undo (negotiation.go, planCancel). A stranger is asked
 		// who they are first, the request kept for afterwards.
 		if mem.IdentityConfirmed {
 			return planCancel(mem, env), true
@@ -50,32 +80,24 @@ func rights(state string, mem Memory, in Input, env Env) (Result, bool) {
 			return confirmIdentity(mem, in, env), true
 		}
 		return askIdentity(mem, in, env), true
-	}
-	switch {
-	case topic == bot.TopicDeceased && (intent == bot.IntentWrongPerson || !mem.IdentityConfirmed):
-		return holderDeceased(state, mem, env), true
-	case intent == bot.IntentWrongPerson && topic == bot.TopicThirdParty:
-		return thirdParty(state, mem, env), true
-	case intent == bot.IntentWrongPerson:
-		if state == StateClosed {
-			mem.IdentityConfirmed = false
-			return closed(mem, env), true
-		}
-		return wrongPerson(mem), true
-	case intent == bot.IntentOptOut:
-		return careOptOut(state, mem, in, env), true
-	case topic == bot.TopicWhoIsWriting && !(state == StateConfirmIdentity && intent == bot.IntentAffirmative):
-		return whoIsWriting(state, mem, env), true
-	case topic == bot.TopicOptIn && mem.Care.OptedOutOn != "":
-		return optIn(state, mem, env), true
-	case state == StateWithAgent:
-		return Result{}, false
 	case intent == bot.IntentHumanAgent:
 		return careHandoff(mem, env, handoffRequested), true
 	case state == StateClosed && topic == bot.TopicSelf:
 		return identityCorrected(mem, in, env), true
 	}
 	return Result{}, false
+}
+
+// deathOfTheHolder reports whether a message that speaks of a death (topic
+// deceased) says the holder died, rather than being the holder's own
+// request told through a loss ("meu pai faleceu, pago dia 10" is a promise
+// from a grieving debtor, answered as one).
+func deathOfTheHolder(intent bot.Intent) bool {
+	switch intent {
+	case bot.IntentWrongPerson, bot.IntentUnknown, bot.IntentNegative, bot.IntentGreeting, bot.IntentThanks:
+		return true
+	}
+	return false
 }
 
 // whoIsWriting answers "quem fala? / é golpe? / qual o CNPJ?": the
@@ -89,6 +111,9 @@ func whoIsWriting(state string, mem Memory, env Env) Result {
 	switch {
 	case env.Customer == nil || state == StateClosed:
 		parts = append(parts, say("who.no_account", nil))
+	case state == StateWithAgent:
+		// A person holds the conversation: answered, not taken back.
+		parts = append(parts, say(withContact(env, "who.about_private"), nil))
 	case !mem.IdentityConfirmed:
 		parts = append(parts, say(withContact(env, "who.about_private"), nil), say("identity.ask_plain", firstNameArgs(env)))
 		buttons = yesNo()
@@ -116,6 +141,8 @@ func thirdParty(state string, mem Memory, env Env) Result {
 	mem.PendingIntent, mem.PendingText, mem.PendingEntities, mem.PendingMedia = "", "", bot.Entities{}, nil
 	mem.Pay, mem.Deal, mem.InvoiceID = PayMemory{}, dealReset(mem.Deal), ""
 	mem.Care.ThirdPartyOn = env.Today
+	// Someone of the holder's household: not a wrong number after all.
+	mem.Care.WrongNumberOn = ""
 	next := StateStart
 	if state == StateWithAgent {
 		next = state
@@ -165,7 +192,7 @@ func identityCorrected(mem Memory, in Input, env Env) Result {
 	if env.Customer == nil {
 		return closed(mem, env)
 	}
-	mem.IdentityConfirmed = true
+	mem.IdentityConfirmed, mem.Care.WrongNumberOn = true, ""
 	// What they asked before the "não" is answered now; else the menu.
 	pending := Input{Text: mem.PendingText, Class: bot.Classification{Intent: mem.PendingIntent, Entities: mem.PendingEntities}, Media: mem.PendingMedia}
 	mem.PendingIntent, mem.PendingText, mem.PendingEntities, mem.PendingMedia = "", "", bot.Entities{}, nil

@@ -32,7 +32,7 @@ func Step(state string, mem Memory, in Input, env Env) Result {
 		return optedOutAnswer(mem, in, env)
 	case state == StateConfirmIdentity:
 		return confirmIdentity(mem, in, env)
-	case !mem.IdentityConfirmed && needsIdentity(in.Class.Intent) && mem.Care.ThirdPartyOn == env.Today && in.Class.Intent != bot.IntentGreeting:
+	case !mem.IdentityConfirmed && needsIdentity(in.Class.Intent) && mem.Care.ThirdPartyOn == env.Today && asksForDetails(in):
 		return thirdPartyAsks(mem, env)
 	case !mem.IdentityConfirmed && needsIdentity(in.Class.Intent):
 		return askIdentity(mem, in, env)
@@ -64,6 +64,18 @@ func optedOutAnswer(mem Memory, in Input, env Env) Result {
 	}
 	res.Actions = append(res.Actions, reply(hint))
 	return res
+}
+
+// asksForDetails reports whether a message from someone who said today
+// they write for the holder asks about the debt: not a "sim"/"sou eu" (the
+// holder may have taken the phone: the identity question decides), not a
+// greeting, and not a receipt or "ela já pagou" (kept for the check).
+func asksForDetails(in Input) bool {
+	switch in.Class.Intent {
+	case bot.IntentAffirmative, bot.IntentGreeting, bot.IntentAlreadyPaid:
+		return false
+	}
+	return in.Class.Entities.Topic != bot.TopicSelf && in.Media == nil
 }
 
 // needsIdentity reports whether answering intent would reveal debt

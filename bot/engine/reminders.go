@@ -295,15 +295,29 @@ func (e *Engine) reminderTurn(now time.Time, conv bot.Conversation, isNew bool, 
 	if err := json.Unmarshal(conv.Memory, &tc.mem); len(conv.Memory) > 0 && err != nil {
 		return e.skipped(out, fmt.Errorf("engine: memory of %s: %w", conv.ID, err))
 	}
-	if out.Suppressed = flows.ProactiveStop(conv.State, tc.mem, e.cfg.Policy, policy.DateOf(now).String()); out.Suppressed != "" {
-		return nil, out, nil
+	work := d.Due
+	if stop := flows.ProactiveStop(conv.State, tc.mem, e.cfg.Policy, policy.DateOf(now).String()); stop != "" {
+		// Nothing is sent; escalations and claim reviews, which hand the
+		// case to a person, still happen, so no invoice silently drops
+		// out — but not over a person already holding the conversation,
+		// nor on a day the debtor talked with us (tomorrow they go, with
+		// their message).
+		work = nil
+		for _, due := range d.Due {
+			if flows.HandOverWhenStopped(stop) && (due.Action == reminders.ActionEscalate || due.Action == reminders.ActionClaimReview) {
+				work = append(work, due)
+			}
+		}
+		if len(work) == 0 {
+			out.Suppressed = stop
+			return nil, out, nil
+		}
 	}
 	tc.env = e.env(now, &customer, d.Invoices)
 	for id, c := range d.Collections {
 		tc.env.Collections[id] = c
 	}
-	work := d.Due
-	for _, due := range d.Due {
+	for _, due := range work {
 		if due.Action == reminders.ActionPromiseMissed {
 			work = []reminders.Due{due}
 			break
