@@ -296,22 +296,12 @@ func (e *Engine) reminderTurn(now time.Time, conv bot.Conversation, isNew bool, 
 		return e.skipped(out, fmt.Errorf("engine: memory of %s: %w", conv.ID, err))
 	}
 	work := d.Due
-	if stop := flows.ProactiveStop(conv.State, tc.mem, e.cfg.Policy, policy.DateOf(now).String()); stop != "" {
-		// Nothing is sent; escalations and claim reviews, which hand the
-		// case to a person, still happen, so no invoice silently drops
-		// out — but not over a person already holding the conversation,
-		// nor on a day the debtor talked with us (tomorrow they go, with
-		// their message).
-		work = nil
-		for _, due := range d.Due {
-			if flows.HandOverWhenStopped(stop) && (due.Action == reminders.ActionEscalate || due.Action == reminders.ActionClaimReview) {
-				work = append(work, due)
-			}
-		}
-		if len(work) == 0 {
-			out.Suppressed = stop
-			return nil, out, nil
-		}
+	stop := flows.ProactiveStop(conv.State, tc.mem, e.cfg.Policy, policy.DateOf(now).String())
+	if stop != "" && !flows.HandOverWhenStopped(stop) {
+		// A person holds the conversation, or the debtor talked with us
+		// today: everything waits for a later pass.
+		out.Suppressed = stop
+		return nil, out, nil
 	}
 	tc.env = e.env(now, &customer, d.Invoices)
 	for id, c := range d.Collections {
@@ -324,8 +314,11 @@ func (e *Engine) reminderTurn(now time.Time, conv bot.Conversation, isNew bool, 
 		}
 	}
 	in, text := reminderInput(work, d.Invoices)
+	if stop != "" {
+		text += " (nothing sent: " + stop + ")"
+	}
 	res := flows.Step(conv.State, tc.mem, in, tc.env)
-	if len(res.Actions) == 0 && in.Event == flows.EventReminder {
+	if len(res.Actions) == 0 && in.Event == flows.EventReminder && stop == "" {
 		// Nothing to log: the step stays due and is tried again next pass.
 		e.log.Warn("reminder flow had nothing to say", "customer_id", customer.ID, "state", conv.State)
 		out.Suppressed = "no_message"
@@ -360,6 +353,14 @@ func (e *Engine) reminderTurn(now time.Time, conv bot.Conversation, isNew bool, 
 		case reminders.ActionClaimReview:
 			mark(due, due.Key, reminders.LoggedClaimReview, outboxID)
 		default:
+			if stop != "" {
+				// Not sent to a stopped number (opted out, wrong, deceased,
+				// a relative this week, unanswered): logged as superseded,
+				// so the cadence moves on and its end reaches a person
+				// instead of this step being planned again every pass.
+				mark(due, due.Key, reminders.LoggedSuperseded, "")
+				break
+			}
 			mark(due, due.Key, reminders.LoggedSent, outboxID)
 		}
 		for _, old := range due.Superseded {
@@ -367,6 +368,9 @@ func (e *Engine) reminderTurn(now time.Time, conv bot.Conversation, isNew bool, 
 		}
 	}
 	out.Done = len(work)
+	if stop != "" {
+		out.Suppressed = stop // nothing went to the debtor
+	}
 	return mt, out, nil
 }
 
