@@ -237,9 +237,12 @@ func cadence(p policy.Policy, f Facts, today, base policy.Date) *Due {
 // out, whether the debtor heard anything about it at all, and the first
 // cadence step sent.
 type history struct {
-	top         int  // toneRank of the highest tone sent; -1 when none
-	final       bool // the final notice went out
-	messaged    bool // a step, follow-up or claim review went out
+	top   int  // toneRank of the highest tone sent; -1 when none
+	final bool // the final notice went out
+	// messaged: a cadence step went out. A promise follow-up or a claim
+	// review does not count: after one, the cadence still starts friendly
+	// and climbs, never opening with the final notice.
+	messaged    bool
 	firstBase   string
 	firstOffset int
 	firstDay    policy.Date
@@ -252,10 +255,6 @@ type history struct {
 func readHistory(steps []policy.Step, log map[string]Logged) history {
 	h := history{top: -1}
 	for key, l := range log {
-		switch l.Kind {
-		case LoggedSent, LoggedFollowUp, LoggedClaimReview:
-			h.messaged = true
-		}
 		if l.Kind != LoggedSent {
 			continue
 		}
@@ -263,6 +262,7 @@ func readHistory(steps []policy.Step, log map[string]Logged) history {
 		if !ok {
 			continue
 		}
+		h.messaged = true
 		if h.firstBase == "" || l.Day.Before(h.firstDay) || l.Day == h.firstDay && key < stepKey("", h.firstOffset, h.firstBase) {
 			h.firstBase, h.firstOffset, h.firstDay = date, offset, l.Day
 		}

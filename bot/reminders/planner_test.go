@@ -121,6 +121,9 @@ func TestPlan(t *testing.T) {
 		{name: "after the final notice the new date still escalates", col: extendedAfterFinal, log: logged(final...), today: "2027-02-09",
 			want: want{key: "escalation@2027-01-05", action: reminders.ActionEscalate}},
 		{name: "the final notice is never the first message", pol: &finalOnly, today: "2027-01-04"},
+		{name: "after a promise follow-up, the cadence still starts friendly", col: bot.Collection{Status: bot.CollectionPromised, Until: "2026-12-30"},
+			log: map[string]reminders.Logged{"promise@2026-12-30": {Kind: reminders.LoggedFollowUp, Day: day("2026-12-31")}}, today: "2027-01-04",
+			want: want{key: "d+1@2026-12-02", action: reminders.ActionStep, superseded: []string{"d-3@2026-12-02", "d0@2026-12-02"}}},
 		// 4: first seen long after the due date.
 		{name: "first seen on D+40: a friendly first message", today: "2027-01-11",
 			want: want{key: "d+1@2026-12-02", action: reminders.ActionStep, superseded: []string{"d-3@2026-12-02", "d0@2026-12-02"}}},
