@@ -574,16 +574,19 @@ func TestPlanCancel(t *testing.T) {
 	}
 }
 
+// twoInstallments puts INV-1 under a plan of two payments.
+func twoInstallments(e *Env) {
+	detail, _ := json.Marshal(map[string]any{"invoice_ids": []string{"INV-1"}, "installments": 2,
+		"schedule": []planRow{{1, "2026-11-24", 15000, ""}, {2, "2026-12-24", 15890, ""}}})
+	e.Collections["INV-1"] = bot.Collection{InvoiceID: "INV-1", Status: bot.CollectionPlan, Detail: detail}
+}
+
 // TestPlanCancelAnyIntent: the cancellation is caught whatever intent the
 // classifier gave it (Step checks it before a stop or a request for a
 // person, which it is not), and never before the identity is confirmed.
 // "Não sou essa pessoa" still wins: that right comes first.
 func TestPlanCancelAnyIntent(t *testing.T) {
-	e := dealEnv(func(e *Env) {
-		detail, _ := json.Marshal(map[string]any{"invoice_ids": []string{"INV-1"}, "installments": 2,
-			"schedule": []planRow{{1, "2026-11-24", 15000, ""}, {2, "2026-12-24", 15890, ""}}})
-		e.Collections["INV-1"] = bot.Collection{InvoiceID: "INV-1", Status: bot.CollectionPlan, Detail: detail}
-	}, dealOct)
+	e := dealEnv(twoInstallments, dealOct)
 	for _, intent := range bot.AllIntents {
 		if intent == bot.IntentWrongPerson {
 			continue

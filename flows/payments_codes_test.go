@@ -287,11 +287,7 @@ func TestInstallmentAnswers(t *testing.T) {
 // which the classifier reads as requests to split, are the plan's payment
 // when a plan is in place — the words the bot itself suggests must work.
 func TestInstallmentWordsReachThePlan(t *testing.T) {
-	e := dealEnv(func(e *Env) {
-		detail, _ := json.Marshal(map[string]any{"invoice_ids": []string{"INV-1"}, "installments": 2,
-			"schedule": []planRow{{1, "2026-11-24", 15000, ""}, {2, "2026-12-24", 15890, ""}}})
-		e.Collections["INV-1"] = bot.Collection{InvoiceID: "INV-1", Status: bot.CollectionPlan, Detail: detail}
-	}, dealOct)
+	e := dealEnv(twoInstallments, dealOct)
 	for _, intent := range []bot.Intent{bot.IntentRequestInstallments, bot.IntentBalanceInquiry, bot.IntentUnknown} {
 		in := dmsg(intent, "parcela 2", bot.Entities{Topic: bot.TopicInstallment})
 		res := Step(StateMenu, dealYes, in, e)
