@@ -23,6 +23,21 @@ func ResumeState(state string, mem Memory) string {
 	}
 }
 
+// CustomerChanged is what a conversation keeps when the number it is on
+// now belongs to another customer (README "Debtor rights"): the identity
+// confirmed for the previous customer does not carry over, nor what was
+// under discussion or asked before the check, nor what was said about the
+// previous holder (a wrong number, a relative, a death). An opt-out stays:
+// it was the phone's owner who asked for no more messages.
+func CustomerChanged(state string, mem Memory) (string, Memory) {
+	fresh := Memory{Care: CareMemory{OptedOutOn: mem.Care.OptedOutOn}}
+	switch state {
+	case StateOptedOut, StateWithAgent:
+		return state, fresh
+	}
+	return StateStart, fresh
+}
+
 // Silenced reports whether nothing more may be sent in a conversation in
 // state: the debtor opted out, or the number is not the debtor's.
 func Silenced(state string) bool { return state == StateOptedOut || state == StateClosed }

@@ -302,7 +302,7 @@ func (e *Engine) agentTurn(ctx context.Context, tc *turnContext, res flows.Resul
 	if conv.Memory, err = json.Marshal(res.Memory); err != nil {
 		return bot.Turn{}, err
 	}
-	turn := bot.Turn{Conversation: conv, Entries: []bot.TranscriptEntry{entry}, PaidInvoices: paid}
+	turn := bot.Turn{Conversation: conv, Entries: tc.entries(entry), PaidInvoices: paid}
 	var out Outcome
 	if err := e.applyActions(ctx, &turn, &out, res.Actions, tc.locale, tc.customer, tc.now); err != nil {
 		return bot.Turn{}, err

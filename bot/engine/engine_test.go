@@ -309,3 +309,51 @@ func TestAQueuedReminderForASettledInvoiceIsNotSent(t *testing.T) {
 		}
 	})
 }
+
+// TestIdentityBelongsToTheCustomer: Xavier confirms who he is; billing then
+// puts another customer, Yara, on the same phone (a family phone, a reused
+// number). "quanto eu devo?" must not show Yara's debt: the identity
+// question comes again, by Yara's first name, and the transcript says why.
+func TestIdentityBelongsToTheCustomer(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		seedMaria(t, st)
+		r := newRig(t, st, coord.NewMemory())
+		for i, text := range []string{"oi", "sim sou eu"} {
+			if _, err := r.engine.HandleInbound(ctx, inbound(fmt.Sprint("x", i), text)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		later := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
+		yara := bot.Customer{ID: "cus_yara", Name: "Yara Lima", Phone: "+5511988887777", CreatedAt: later, UpdatedAt: later}
+		inv := bot.Invoice{ID: "INV-Y", CustomerID: yara.ID, AmountCents: 77700, Currency: "BRL", DueDate: "2026-12-24",
+			Description: "Plano da Yara", Status: bot.InvoiceOpen, CreatedAt: later, UpdatedAt: later}
+		if err := st.UpsertInvoice(ctx, yara, inv); err != nil {
+			t.Fatal(err)
+		}
+		out, err := r.engine.HandleInbound(ctx, inbound("x9", "quanto eu devo?"))
+		if err != nil || out.State != "confirm_identity" {
+			t.Fatalf("after the number changed hands: %+v %v", out, err)
+		}
+		if err := r.sender.Deliver(ctx, out.OutboxIDs); err != nil {
+			t.Fatal(err)
+		}
+		msgs, _ := st.SimMessages(ctx, "+5511988887777")
+		last := msgs[len(msgs)-1].Text
+		if !strings.Contains(last, "falo com Yara?") || strings.Contains(last, "777,00") {
+			t.Fatalf("asked %q", last)
+		}
+		conv, _ := st.ConversationByPhone(ctx, sim.Name, "+5511988887777")
+		entries, _ := st.Transcript(ctx, conv.ID)
+		found := false
+		for _, e := range entries {
+			found = found || strings.Contains(e.Text, "now belongs to customer cus_yara (was cus_maria)")
+		}
+		if conv.CustomerID != "cus_yara" || !found {
+			t.Fatalf("conversation %s, note in transcript: %v", conv.CustomerID, found)
+		}
+		if v := transcript.Verify(entries); !v.OK {
+			t.Fatalf("chain %+v", v)
+		}
+	})
+}

@@ -287,7 +287,6 @@ func (e *Engine) replan(ctx context.Context, rs reminderStore, c bot.Customer, t
 func (e *Engine) reminderTurn(now time.Time, conv bot.Conversation, isNew bool, d reminders.Debtor) (*reminders.MarkedTurn, reminders.Outcome, error) {
 	out := reminders.Outcome{CustomerID: d.Customer.ID}
 	customer := d.Customer
-	conv.CustomerID = customer.ID
 	if conv.Locale == "" && customer.Locale != "" {
 		conv.Locale = locales.Resolve(customer.Locale)
 	}
@@ -295,6 +294,8 @@ func (e *Engine) reminderTurn(now time.Time, conv bot.Conversation, isNew bool, 
 	if err := json.Unmarshal(conv.Memory, &tc.mem); len(conv.Memory) > 0 && err != nil {
 		return e.skipped(out, fmt.Errorf("engine: memory of %s: %w", conv.ID, err))
 	}
+	tc.rebind(&customer)
+	conv = tc.conv
 	work := d.Due
 	stop := flows.ProactiveStop(conv.State, tc.mem, e.cfg.Policy, policy.DateOf(now).String())
 	if stop != "" && !flows.HandOverWhenStopped(stop) {
@@ -427,7 +428,7 @@ func (e *Engine) buildTurn(tc *turnContext, res flows.Result, first bot.Transcri
 	if conv.Memory, err = json.Marshal(res.Memory); err != nil {
 		return bot.Turn{}, err
 	}
-	turn := bot.Turn{Conversation: conv, IsNew: tc.isNew, Entries: []bot.TranscriptEntry{first}}
+	turn := bot.Turn{Conversation: conv, IsNew: tc.isNew, Entries: tc.entries(first)}
 	var out Outcome
 	// Reminder turns are built in a batch without a request context; the
 	// context only reaches media storage, which reminders do not use.

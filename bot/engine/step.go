@@ -23,6 +23,33 @@ type turnContext struct {
 	locale   string
 	mem      flows.Memory
 	env      flows.Env
+	// notes are system transcript entries written before the turn's own
+	// (the customer behind the number changed).
+	notes []bot.TranscriptEntry
+}
+
+// entries is the turn's transcript: the notes, then first.
+func (tc *turnContext) entries(first bot.TranscriptEntry) []bot.TranscriptEntry {
+	return append(append([]bot.TranscriptEntry{}, tc.notes...), first)
+}
+
+// rebind points the conversation at customer. When the number now belongs
+// to another customer than the one the conversation was with (a family
+// phone, a reused number, billing re-assigning it), the identity confirmed
+// for the previous one does not carry over: the flows forget it and what
+// was under discussion, the transcript says so, and the next request is
+// met with the identity question again. Nothing is ever shown to a person
+// about a customer they did not confirm to be.
+func (tc *turnContext) rebind(customer *bot.Customer) {
+	previous := tc.conv.CustomerID
+	tc.conv.CustomerID = customer.ID
+	if previous == "" || previous == customer.ID {
+		return
+	}
+	tc.conv.State, tc.mem = flows.CustomerChanged(tc.conv.State, tc.mem)
+	tc.notes = append(tc.notes, bot.TranscriptEntry{At: tc.now, Direction: bot.DirectionSystem, Author: bot.AuthorSystem,
+		Text: "the number now belongs to customer " + customer.ID + " (was " + previous + "): identity will be asked again",
+		StateFrom: tc.conv.State, StateTo: tc.conv.State})
 }
 
 // prepare loads a conversation (or starts one) and what the flow may know.
@@ -38,7 +65,6 @@ func (e *Engine) prepare(ctx context.Context, transport, from string) (*turnCont
 	}
 	var invoices []bot.Invoice
 	if customer != nil {
-		conv.CustomerID = customer.ID
 		if conv.Locale == "" && customer.Locale != "" {
 			conv.Locale = locales.Resolve(customer.Locale)
 		}
@@ -54,6 +80,9 @@ func (e *Engine) prepare(ctx context.Context, transport, from string) (*turnCont
 		if err := json.Unmarshal(conv.Memory, &tc.mem); err != nil {
 			return nil, fmt.Errorf("engine: memory of %s: %w", conv.ID, err)
 		}
+	}
+	if customer != nil {
+		tc.rebind(customer)
 	}
 	tc.env = e.env(now, customer, invoices)
 	tc.env.Agent = conv.Agent
@@ -104,7 +133,7 @@ func (e *Engine) commit(ctx context.Context, tc *turnContext, res flows.Result, 
 	if conv.Memory, err = json.Marshal(res.Memory); err != nil {
 		return Outcome{}, err
 	}
-	turn := bot.Turn{Conversation: conv, IsNew: tc.isNew, InboxID: inboxID, Entries: []bot.TranscriptEntry{first}}
+	turn := bot.Turn{Conversation: conv, IsNew: tc.isNew, InboxID: inboxID, Entries: tc.entries(first)}
 	out := Outcome{ConversationID: conv.ID, Intent: intent, State: res.State}
 	if err := e.applyActions(ctx, &turn, &out, res.Actions, tc.locale, tc.customer, tc.now); err != nil {
 		return Outcome{}, err
