@@ -48,7 +48,7 @@ func (tc *turnContext) rebind(customer *bot.Customer) {
 	}
 	tc.conv.State, tc.mem = flows.CustomerChanged(tc.conv.State, tc.mem)
 	tc.notes = append(tc.notes, bot.TranscriptEntry{At: tc.now, Direction: bot.DirectionSystem, Author: bot.AuthorSystem,
-		Text: "the number now belongs to customer " + customer.ID + " (was " + previous + "): identity will be asked again",
+		Text:      "the number now belongs to customer " + customer.ID + " (was " + previous + "): identity will be asked again",
 		StateFrom: tc.conv.State, StateTo: tc.conv.State})
 }
 
