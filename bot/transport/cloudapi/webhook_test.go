@@ -290,3 +290,61 @@ func TestVerifyChallenge(t *testing.T) {
 		}
 	}
 }
+
+// choosySink refuses the messages refuse picks with err and records the
+// rest, as the engine does with a message it cannot store.
+type choosySink struct {
+	*fakeSink
+	refuse func(bot.InboundMessage) error
+}
+
+func (s choosySink) Receive(ctx context.Context, msg bot.InboundMessage) error {
+	if err := s.refuse(msg); err != nil {
+		return err
+	}
+	return s.fakeSink.Receive(ctx, msg)
+}
+
+// TestWebhookBatchGoesOnPastABadMessage: one message the Sink refuses no
+// longer fails the whole notification (Meta would redeliver it forever and
+// the messages after it would never be stored); it is recorded as refused.
+// A passing failure still fails the delivery, after the rest were stored.
+func TestWebhookBatchGoesOnPastABadMessage(t *testing.T) {
+	batch := notification(value(testPhoneID, `"messages":[`+
+		`{`+fromDebtor("wamid.A", time.Minute)+`,"type":"text","text":{"body":"um"}},`+
+		`{`+fromDebtor("wamid.BAD", time.Minute)+`,"type":"text","text":{"body":"dois"}},`+
+		`{`+fromDebtor("wamid.C", time.Minute)+`,"type":"text","text":{"body":"três"}}]`))
+	for _, tc := range []struct {
+		name       string
+		refusal    error
+		wantErr    bool
+		wantStored []string
+	}{
+		{"refused for what it is", bot.Invalid("id", "must be at most 200 bytes"), false, []string{"um", "id: must be at most 200 bytes", "três"}},
+		{"a passing failure", errors.New("connection reset"), true, []string{"um", "três"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sink := choosySink{fakeSink: &fakeSink{}, refuse: func(m bot.InboundMessage) error {
+				if m.ExternalID == "wamid.BAD" {
+					return tc.refusal
+				}
+				return nil
+			}}
+			e := newEnv(t, func(c *Config) { c.Sink = sink })
+			err := e.deliver(t, batch)
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("HandleWebhook = %v, want error: %v", err, tc.wantErr)
+			}
+			var stored []string
+			for _, m := range sink.Messages() {
+				stored = append(stored, m.Text)
+				if m.Kind == bot.InboundRefused && (m.From != "+5511988887777" || !strings.HasPrefix(m.ExternalID, "refused.")) {
+					t.Errorf("refused placeholder %+v", m)
+				}
+			}
+			if strings.Join(stored, "|") != strings.Join(tc.wantStored, "|") {
+				t.Fatalf("stored %q, want %q", stored, tc.wantStored)
+			}
+		})
+	}
+}
