@@ -20,7 +20,7 @@ var pdf = []byte("%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n")
 func TestPublicRefusesInternalAddresses(t *testing.T) {
 	for _, s := range []string{
 		"127.0.0.1", "127.8.9.10", "10.1.2.3", "172.16.0.1", "172.31.255.254", "192.168.1.1",
-		"169.254.169.254", // cloud metadata
+		"169.254.169.254",               // cloud metadata
 		"100.64.0.1", "100.100.100.200", // CGNAT, Alibaba metadata
 		"0.0.0.0", "224.0.0.1", "255.255.255.255", "192.0.0.192",
 		"::", "::1", "fe80::1", "fc00::1", "fd00:ec2::254", "ff02::1",
