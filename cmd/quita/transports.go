@@ -144,7 +144,7 @@ func (svc *service) newCloud(sk *sink) (*cloudapi.Transport, error) {
 	}
 	t, err := cloudapi.New(cloudapi.Config{
 		PhoneNumberID: c.PhoneNumberID, AccessToken: c.Token, AppSecret: c.AppSecret, VerifyToken: c.VerifyToken,
-		BaseURL: c.BaseURL, PublicBaseURL: svc.cfg.PublicURL, Templates: cloudTemplates(svc.policy),
+		BaseURL: c.BaseURL, APIVersion: c.APIVersion, PublicBaseURL: svc.cfg.PublicURL, Templates: cloudTemplates(svc.policy),
 		SignPath:    func(path string) string { return web.SignMediaPath(svc.cfg.APIToken, path, time.Now()) },
 		MaxReplyAge: svc.policy.WhatsApp.MaxInboundAge, Clock: svc.clock, Sink: sk, Logger: svc.log,
 		Window: cloudapi.WindowFunc(func(ctx context.Context, p string) (time.Time, error) {

@@ -228,7 +228,7 @@ func (t *Transport) fetchMedia(ctx context.Context, typ string, in inMedia) (*bo
 	}
 	data, info, err := t.download(ctx, in.ID)
 	if info.FileSize > 0 {
-		media.Size = info.FileSize
+		media.Size = int64(info.FileSize)
 	}
 	if err != nil {
 		t.log.Warn("media download failed; message kept without it", "media_id", in.ID, "err", err)

@@ -112,6 +112,16 @@ func TestWebhookMessages(t *testing.T) {
 				m.ExternalID = "wamid.D2"
 				m.Media = &bot.Media{Type: "document", MIME: "application/pdf", Filename: "big.pdf", SHA256: hexsum(receipt), Size: 20 << 20}
 			})},
+		{name: "file_size written as a string, as Meta's media reference shows it, still bounds the download",
+			message: `{` + fromDebtor("wamid.D3", 5*time.Minute) + `,"type":"document","document":{"filename":"big.pdf","mime_type":"application/pdf","sha256":"` +
+				hexsum(receipt) + `","id":"MEDIA4"}}`,
+			graph: func(url string) []call {
+				return []call{{method: "GET", path: "/" + testVersion + "/MEDIA4", reply: `{"url":"` + url + `/media/MEDIA4","file_size":"20971520"}`}}
+			},
+			want: with(func(m *bot.InboundMessage) {
+				m.ExternalID = "wamid.D3"
+				m.Media = &bot.Media{Type: "document", MIME: "application/pdf", Filename: "big.pdf", SHA256: hexsum(receipt), Size: 20 << 20}
+			})},
 		{name: "voice note recorded without download",
 			message: `{` + fromDebtor("wamid.A1", 5*time.Minute) + `,"type":"audio","audio":{"mime_type":"audio/ogg; codecs=opus","sha256":"` +
 				b64sum(receipt) + `","id":"AUDIO1","voice":true}}`,
