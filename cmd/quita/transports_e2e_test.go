@@ -212,7 +212,7 @@ func TestServeWithWhatsAppOnAndNoNetwork(t *testing.T) {
 // turned off by Meta on 2027-01-21; a service configured with it says so
 // in its log at start, naming the variable to change.
 func TestCloudAPIVersionNearItsEndWarnsAtStart(t *testing.T) {
-	if time.Now().After(time.Date(2027, time.January, 21, 0, 0, 0, 0, time.UTC).Add(-90*24*time.Hour)) == false {
+	if time.Now().Before(time.Date(2027, time.January, 21, 0, 0, 0, 0, time.UTC).Add(-90 * 24 * time.Hour)) {
 		t.Skip("v21.0 is more than 90 days from its end of life on this clock")
 	}
 	q := startQuita(t, map[string]string{"QUITA_DATABASE_URL": storetest.SQLiteURL(t),
