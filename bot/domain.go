@@ -130,6 +130,11 @@ const (
 	// InboundUndecryptable arrived but could not be read; it becomes a
 	// system entry so the transcript shows the gap instead of silence.
 	InboundUndecryptable InboundKind = "undecryptable"
+	// InboundRefused arrived but could not be accepted as sent (its id is
+	// unusable, say); Text says why. It becomes a system entry so an agent
+	// sees that something came, and the transport can go on with the rest
+	// of a batch instead of failing it.
+	InboundRefused InboundKind = "refused"
 	// InboundOperator was typed by a person on the linked phone: it is
 	// recorded as an agent's message and the agent takes the conversation
 	// over, so the bot does not talk over them.

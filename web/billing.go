@@ -28,6 +28,9 @@ func (s *server) billingWebhook(c *fiber.Ctx) error {
 		}
 		return bot.Errorf(bot.CodeUnauthenticated, "webhook signature rejected: %v", err)
 	}
+	if err := webhooks.CheckID(id); err != nil {
+		return err // before the store: PostgreSQL cannot even look such an id up
+	}
 	ctx := c.UserContext()
 	if prev, err := s.Store.WebhookDeliveryByID(ctx, id); err != nil {
 		return err

@@ -11,6 +11,7 @@ import (
 
 	"github.com/quitabot/quita/bot"
 	"github.com/quitabot/quita/bot/engine"
+	"github.com/quitabot/quita/bot/input"
 	"github.com/quitabot/quita/bot/phone"
 	"github.com/quitabot/quita/bot/transport/sim"
 )
@@ -107,16 +108,14 @@ func (r simInboundRequest) toMessage() (bot.InboundMessage, error) {
 	if strings.TrimSpace(r.From) == "" {
 		return bot.InboundMessage{}, bot.Invalid("from", "the sender's phone is required")
 	}
-	if len(r.ID) > 200 {
-		return bot.InboundMessage{}, bot.Invalid("id", "must be at most 200 characters")
+	if len(r.ID) > input.MaxIDBytes {
+		return bot.InboundMessage{}, bot.Invalid("id", "must be at most %d characters", input.MaxIDBytes)
 	}
-	if strings.ContainsRune(r.Text, 0) || strings.ContainsRune(r.ID, 0) {
-		return bot.InboundMessage{}, bot.Invalid("text", "must not contain NUL characters")
-	}
-	msg := bot.InboundMessage{Transport: sim.Name, ExternalID: r.ID, From: r.From, Text: strings.TrimSpace(r.Text)}
-	if len(msg.Text) > 4096 {
-		return bot.InboundMessage{}, bot.Invalid("text", "must be at most 4096 characters")
-	}
+	// The simulator stands for a phone: the text is cleaned as every
+	// transport's is (package input) rather than refused, and cleaned
+	// before the emptiness check so "\u0000" alone counts as empty.
+	msg := bot.InboundMessage{Transport: sim.Name, ExternalID: r.ID, From: r.From,
+		Text: strings.TrimSpace(input.Clean(r.Text, input.MaxMessageRunes))}
 	if r.Media != nil {
 		if !allowedMedia[r.Media.Type] {
 			return bot.InboundMessage{}, bot.Invalid("media.type", "must be image or document")

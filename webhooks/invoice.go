@@ -6,6 +6,7 @@ import (
 
 	"github.com/quitabot/quita/bot"
 	"github.com/quitabot/quita/bot/boleto"
+	"github.com/quitabot/quita/bot/input"
 	"github.com/quitabot/quita/bot/phone"
 )
 
@@ -53,6 +54,9 @@ var locales = map[string]string{"": "", "pt-br": "pt-BR", "pt": "pt-BR", "en": "
 // or phone.
 func (d InvoiceData) ToDomain(prefix string) (bot.Customer, bot.Invoice, error) {
 	field := func(name string) string { return prefix + name }
+	if err := d.checkText(prefix); err != nil {
+		return bot.Customer{}, bot.Invoice{}, err
+	}
 	d.InvoiceID = strings.TrimSpace(d.InvoiceID)
 	switch {
 	case d.InvoiceID == "":
@@ -106,8 +110,56 @@ func (d InvoiceData) ToDomain(prefix string) (bot.Customer, bot.Invoice, error) 
 	return c, inv, nil
 }
 
+// Caps on invoice and customer fields, in characters. They are generous
+// for real data (a BR Code is under 512, a URL under 2048 in practice) and
+// keep one record from filling a row with megabytes.
+const (
+	maxIDChars          = 100
+	maxNameChars        = 200
+	maxDescriptionChars = 1000
+	maxURLChars         = 2048
+	maxPaymentChars     = 512
+	maxShortChars       = 32 // currency, due date, locale, document
+)
+
+// checkText passes every text field through the input gate: a billing
+// system's data is refused, never altered (package input), so a NUL or
+// invalid UTF-8 is a 422 naming the field on every database, instead of a
+// 500 on PostgreSQL and a stored NUL on SQLite.
+func (d InvoiceData) checkText(prefix string) error {
+	fields := []input.Field{
+		{Name: prefix + "invoice_id", Value: d.InvoiceID, Max: maxIDChars},
+		{Name: prefix + "currency", Value: d.Currency, Max: maxShortChars},
+		{Name: prefix + "due_date", Value: d.DueDate, Max: maxShortChars},
+		{Name: prefix + "description", Value: d.Description, Max: maxDescriptionChars},
+		{Name: prefix + "payment.link", Value: d.Payment.Link, Max: maxURLChars},
+		{Name: prefix + "payment.pix_copy_paste", Value: d.Payment.PixCopyPaste, Max: maxPaymentChars},
+		{Name: prefix + "payment.boleto_line", Value: d.Payment.BoletoLine, Max: maxShortChars * 2},
+		{Name: prefix + "pdf_url", Value: d.PDFURL, Max: maxURLChars},
+	}
+	for _, it := range d.Items {
+		fields = append(fields, input.Field{Name: prefix + "items", Value: it.Description, Max: maxDescriptionChars})
+	}
+	return input.CheckAll(fields...) // the customer's fields: CustomerData.ToDomain
+}
+
+// checkText is InvoiceData.checkText for a customer object.
+func (d CustomerData) checkText(prefix string) error {
+	return input.CheckAll(
+		input.Field{Name: prefix + "id", Value: d.ID, Max: maxIDChars},
+		input.Field{Name: prefix + "name", Value: d.Name, Max: maxNameChars},
+		input.Field{Name: prefix + "phone", Value: d.Phone, Max: maxShortChars},
+		input.Field{Name: prefix + "email", Value: d.Email, Max: maxNameChars},
+		input.Field{Name: prefix + "document", Value: d.Document, Max: maxShortChars},
+		input.Field{Name: prefix + "locale", Value: d.Locale, Max: maxShortChars},
+	)
+}
+
 // ToDomain validates a customer object.
 func (d CustomerData) ToDomain(prefix string) (bot.Customer, error) {
+	if err := d.checkText(prefix); err != nil {
+		return bot.Customer{}, err
+	}
 	name := strings.TrimSpace(d.Name)
 	if name == "" {
 		return bot.Customer{}, bot.Invalid(prefix+"name", "is required")

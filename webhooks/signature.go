@@ -10,6 +10,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/quitabot/quita/bot"
+	"github.com/quitabot/quita/bot/input"
 )
 
 // Header names of the Standard Webhooks scheme. net/http canonicalises them
@@ -181,6 +184,24 @@ func (v *Verifier) VerifyValues(id, timestamp, signatures string, body []byte) e
 		}
 	}
 	return ErrNoMatchingSignature
+}
+
+// MaxIDBytes caps a webhook-id: Standard Webhooks ids are short
+// ("msg_" and a few dozen characters), and it is stored to refuse replays.
+const MaxIDBytes = 255
+
+// CheckID refuses a webhook-id that cannot be stored as text: invalid
+// UTF-8, NUL, or longer than MaxIDBytes. The signature covers the id, so a
+// sender can sign such an id; it still must not reach the store, where
+// PostgreSQL would fail on it. The error is a bot.Invalid on "webhook-id".
+func CheckID(id string) error {
+	if err := input.Check(HeaderID, id, 0); err != nil {
+		return err
+	}
+	if len(id) > MaxIDBytes {
+		return bot.Invalid(HeaderID, "must be at most %d bytes", MaxIDBytes)
+	}
+	return nil
 }
 
 func (v *Verifier) hasSecret() bool {

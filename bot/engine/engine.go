@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/quitabot/quita/bot"
+	"github.com/quitabot/quita/bot/input"
 	"github.com/quitabot/quita/bot/phone"
 	"github.com/quitabot/quita/bot/policy"
 	"github.com/quitabot/quita/flows"
@@ -132,6 +133,11 @@ func (e *Engine) Accept(ctx context.Context, msg bot.InboundMessage) (bot.InboxR
 	now := e.cfg.Clock.Now()
 	if msg.ExternalID == "" {
 		return bot.InboxRecord{}, false, bot.Invalid("id", "a message id is required")
+	}
+	// Every transport passes here, so this is where a debtor's words
+	// become storable on every database (see package input).
+	if msg, err = input.Message(msg); err != nil {
+		return bot.InboxRecord{}, false, err
 	}
 	if msg.SentAt.IsZero() {
 		msg.SentAt = now

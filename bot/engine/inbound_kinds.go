@@ -13,7 +13,7 @@ import (
 const OperatorAgent = "phone"
 
 // recordOnly writes a message that must not be answered: history, an
-// undecryptable message, or one an operator typed on the linked phone. The
+// undecryptable or refused message, or one an operator typed on the linked phone. The
 // flow does not run; only an operator's message changes the conversation,
 // which it takes over so the bot does not talk over the person.
 func (e *Engine) recordOnly(ctx context.Context, tc *turnContext, rec bot.InboxRecord) (Outcome, error) {
@@ -28,6 +28,10 @@ func (e *Engine) recordOnly(ctx context.Context, tc *turnContext, rec bot.InboxR
 		entry.Direction, entry.Author = bot.DirectionSystem, bot.AuthorSystem
 		entry.Text = "a message from the debtor could not be decrypted (sent " + msg.SentAt.In(e.cfg.Location).Format("2006-01-02 15:04") +
 			"); WhatsApp may deliver it again, otherwise ask the debtor to resend it"
+	case bot.InboundRefused:
+		entry.Direction, entry.Author = bot.DirectionSystem, bot.AuthorSystem
+		entry.Text = "a message from the debtor could not be recorded (sent " + msg.SentAt.In(e.cfg.Location).Format("2006-01-02 15:04") +
+			"): " + msg.Text + "; ask the debtor to resend it if it mattered"
 	case bot.InboundOperator:
 		entry.Direction, entry.Author, entry.Text, entry.Media = bot.DirectionOut, "agent:"+OperatorAgent, msg.Text, msg.Media
 		entry.Status = bot.DeliverySent

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/quitabot/quita/bot"
+	"github.com/quitabot/quita/bot/input"
 )
 
 // ConversationsChannel is the coordinator channel on which the id of every
@@ -44,6 +45,12 @@ func (e *Engine) Report(ctx context.Context, r bot.DeliveryReport) error {
 	if !ok {
 		return nil
 	}
+	if input.Check("id", r.ExternalID, 0) != nil || len(r.ExternalID) > input.MaxIDBytes {
+		// No message Quita sent has such an id: nothing to update.
+		e.log.Debug("delivery report ignored: unusable message id", "transport", r.Transport)
+		return nil
+	}
+	r.Reason = input.Clean(r.Reason, input.MaxMessageRunes)
 	convID, changed, err := rs.ApplyDeliveryReport(ctx, r)
 	if err != nil {
 		return err

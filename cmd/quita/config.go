@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"regexp"
 	"strings"
 	"time"
 
+	"github.com/quitabot/quita/bot/transport/cloudapi"
 	"github.com/quitabot/quita/locales"
 	"github.com/quitabot/quita/webhooks"
 )
@@ -71,6 +73,7 @@ func (c *config) settings() []setting {
 		{"QUITA_CLOUDAPI_APP_SECRET", "", "Meta app secret that signs Cloud API webhooks", &c.Cloud.AppSecret},
 		{"QUITA_CLOUDAPI_VERIFY_TOKEN", "", "token Meta echoes when subscribing the webhook", &c.Cloud.VerifyToken},
 		{"QUITA_CLOUDAPI_BASE_URL", "https://graph.facebook.com", "Graph API base URL", &c.Cloud.BaseURL},
+		{"QUITA_CLOUDAPI_API_VERSION", cloudapi.DefaultAPIVersion, "Graph API version of Cloud API calls (a warning at start when near its end of life)", &c.Cloud.APIVersion},
 	}
 }
 
@@ -194,8 +197,10 @@ func parseSecrets(v string) ([]webhooks.Secret, error) {
 // cloudConfig is the WhatsApp Cloud API number, off when PhoneNumberID is
 // empty.
 type cloudConfig struct {
-	PhoneNumberID, Token, AppSecret, VerifyToken, BaseURL string
+	PhoneNumberID, Token, AppSecret, VerifyToken, BaseURL, APIVersion string
 }
+
+var cloudVersion = regexp.MustCompile(`^v[0-9]+\.[0-9]+$`)
 
 func (c cloudConfig) enabled() bool { return c.PhoneNumberID != "" }
 
@@ -215,6 +220,9 @@ func (c cloudConfig) validate() error {
 	}
 	if !strings.HasPrefix(c.BaseURL, "https://") && !strings.HasPrefix(c.BaseURL, "http://") {
 		return fmt.Errorf("QUITA_CLOUDAPI_BASE_URL: must be an http:// or https:// URL")
+	}
+	if !cloudVersion.MatchString(c.APIVersion) {
+		return fmt.Errorf("QUITA_CLOUDAPI_API_VERSION: %q must look like %s", c.APIVersion, cloudapi.DefaultAPIVersion)
 	}
 	return nil
 }

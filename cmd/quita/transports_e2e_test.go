@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -14,17 +15,25 @@ import (
 	"testing"
 	"time"
 
+	"github.com/quitabot/quita/bot/transport/cloudapi"
 	"github.com/quitabot/quita/store/storetest"
 )
 
 // fakeGraph is the smallest Graph API that accepts sends and records them.
+// It answers only under version (default: cloudapi.DefaultAPIVersion),
+// so a test sees which version the service calls.
 type fakeGraph struct {
-	mu   sync.Mutex
-	sent []map[string]any
+	version string
+	mu      sync.Mutex
+	sent    []map[string]any
 }
 
 func (f *fakeGraph) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost || r.URL.Path != "/v21.0/106540352242922/messages" || r.Header.Get("Authorization") != "Bearer graph-token" {
+	version := f.version
+	if version == "" {
+		version = cloudapi.DefaultAPIVersion
+	}
+	if r.Method != http.MethodPost || r.URL.Path != "/"+version+"/106540352242922/messages" || r.Header.Get("Authorization") != "Bearer graph-token" {
 		http.Error(w, `{"error":{"message":"unexpected request","code":100}}`, http.StatusBadRequest)
 		return
 	}
@@ -59,12 +68,17 @@ func (f *fakeGraph) texts() []string {
 // Cloud API, a delivery status moving the transcript entry, and a forged
 // signature refused.
 func TestCloudAPIEndToEnd(t *testing.T) {
-	graph := &fakeGraph{}
+	// A version other than the default, set as an operator would: the
+	// replies below only arrive if the calls go to /v25.0/.
+	graph := &fakeGraph{version: "v25.0"}
 	srv := httptest.NewServer(graph)
 	defer srv.Close()
 	q := startQuita(t, map[string]string{"QUITA_DATABASE_URL": storetest.SQLiteURL(t),
 		"QUITA_CLOUDAPI_PHONE_NUMBER_ID": "106540352242922", "QUITA_CLOUDAPI_TOKEN": "graph-token", "QUITA_CLOUDAPI_APP_SECRET": "app-secret",
-		"QUITA_CLOUDAPI_VERIFY_TOKEN": "verify-me", "QUITA_CLOUDAPI_BASE_URL": srv.URL}, "--demo")
+		"QUITA_CLOUDAPI_VERIFY_TOKEN": "verify-me", "QUITA_CLOUDAPI_BASE_URL": srv.URL, "QUITA_CLOUDAPI_API_VERSION": "v25.0"}, "--demo")
+	if logs := q.stdout.String() + q.stderr.String(); strings.Contains(logs, "api_version") {
+		t.Errorf("v25.0 (served until 2028-07-29) warned at start:\n%s", logs)
+	}
 
 	resp, err := http.Get(q.base + "/v1/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=verify-me&hub.challenge=1158201444")
 	if err != nil {
@@ -191,5 +205,27 @@ func TestServeWithWhatsAppOnAndNoNetwork(t *testing.T) {
 	}
 	if n := strings.Count(q.stderr.String(), "transport link"); n > 5 {
 		t.Fatalf("%d link log lines in 3 s: %s", n, q.stderr.String())
+	}
+}
+
+// TestCloudAPIVersionNearItsEndWarnsAtStart: v21.0, the old default, is
+// turned off by Meta on 2027-01-21; a service configured with it says so
+// in its log at start, naming the variable to change.
+func TestCloudAPIVersionNearItsEndWarnsAtStart(t *testing.T) {
+	if time.Now().Before(time.Date(2027, time.January, 21, 0, 0, 0, 0, time.UTC).Add(-90 * 24 * time.Hour)) {
+		t.Skip("v21.0 is more than 90 days from its end of life on this clock")
+	}
+	q := startQuita(t, map[string]string{"QUITA_DATABASE_URL": storetest.SQLiteURL(t),
+		"QUITA_CLOUDAPI_PHONE_NUMBER_ID": "106540352242922", "QUITA_CLOUDAPI_TOKEN": "graph-token", "QUITA_CLOUDAPI_APP_SECRET": "app-secret",
+		"QUITA_CLOUDAPI_VERIFY_TOKEN": "verify-me", "QUITA_CLOUDAPI_BASE_URL": "http://127.0.0.1:9", "QUITA_CLOUDAPI_API_VERSION": "v21.0"})
+	logs := q.stdout.String() + q.stderr.String()
+	if !strings.Contains(logs, "api_version=v21.0") || !strings.Contains(logs, "end of life") || !strings.Contains(logs, "QUITA_CLOUDAPI_API_VERSION") {
+		t.Fatalf("no end-of-life warning for v21.0 at start:\n%s", logs)
+	}
+	if code := run(context.Background(), []string{"serve"}, func(k string) string {
+		return map[string]string{"QUITA_CLOUDAPI_PHONE_NUMBER_ID": "1", "QUITA_CLOUDAPI_TOKEN": "t", "QUITA_CLOUDAPI_APP_SECRET": "s",
+			"QUITA_CLOUDAPI_VERIFY_TOKEN": "v", "QUITA_CLOUDAPI_API_VERSION": "26", "QUITA_DATABASE_URL": storetest.SQLiteURL(t)}[k]
+	}, strings.NewReader(""), io.Discard, io.Discard); code == 0 {
+		t.Fatal("QUITA_CLOUDAPI_API_VERSION=26 was accepted")
 	}
 }

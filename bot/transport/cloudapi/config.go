@@ -22,8 +22,10 @@ const Name = "cloudapi"
 
 // Defaults applied by New to empty Config fields.
 const (
-	DefaultBaseURL     = "https://graph.facebook.com"
-	DefaultAPIVersion  = "v21.0"
+	DefaultBaseURL = "https://graph.facebook.com"
+	// DefaultAPIVersion is the Graph API version Quita's requests and
+	// webhook parsing are checked against (see graphVersions for its dates).
+	DefaultAPIVersion  = "v26.0"
 	DefaultMaxReplyAge = 24 * time.Hour
 	// DefaultMaxMediaBytes (WhatsApp's limit for audio and video) bounds
 	// any inbound attachment, so a debtor cannot make the service hold a
@@ -90,8 +92,9 @@ type Config struct {
 	// Number is the business number in E.164, shown in link state; when
 	// empty it is learnt from the first webhook.
 	Number string
-	// BaseURL and APIVersion address the Graph API; tests point BaseURL at
-	// a fake server.
+	// BaseURL and APIVersion ("v26.0", default DefaultAPIVersion; the
+	// operator's QUITA_CLOUDAPI_API_VERSION) address the Graph API; tests
+	// point BaseURL at a fake server.
 	BaseURL    string
 	APIVersion string
 	// PublicBaseURL makes relative media URLs ("/v1/media/ID") absolute so
@@ -123,7 +126,7 @@ type Config struct {
 type Transport struct {
 	cfg     Config
 	log     *slog.Logger
-	version string // "/v21.0", the path prefix of every Graph call
+	version string // "/v26.0", the path prefix of every Graph call
 
 	mu        sync.Mutex
 	link      bot.LinkState
@@ -173,8 +176,8 @@ func New(cfg Config) (*Transport, error) {
 	if cfg.APIVersion == "" {
 		cfg.APIVersion = DefaultAPIVersion
 	}
-	if !strings.HasPrefix(cfg.APIVersion, "v") {
-		problems = append(problems, "APIVersion must look like v21.0")
+	if !versionPattern.MatchString(cfg.APIVersion) {
+		problems = append(problems, fmt.Sprintf("APIVersion %q must look like %s", cfg.APIVersion, DefaultAPIVersion))
 	}
 	if cfg.Number != "" {
 		n, err := phone.Normalize(cfg.Number, "")
@@ -218,6 +221,11 @@ func New(cfg Config) (*Transport, error) {
 		sent: map[string]string{}}
 	t.link = bot.LinkState{Transport: Name, Number: cfg.Number, State: bot.LinkConnecting,
 		Detail: "no Graph API call or webhook yet", Since: cfg.Clock.Now()}
+	// Meta turns a version off on a fixed date; saying so at every start
+	// gives an operator weeks to move instead of an outage to discover.
+	if w := VersionWarning(cfg.APIVersion, cfg.Clock.Now()); w != "" {
+		t.log.Warn("cloud api version needs attention", "api_version", cfg.APIVersion, "detail", w)
+	}
 	return t, nil
 }
 

@@ -28,7 +28,7 @@ const (
 	testToken       = "EAAG-test-token"
 	testAppSecret   = "app-secret-123"
 	testVerifyToken = "verify-me"
-	testVersion     = "v21.0"
+	testVersion     = "v26.0"
 	debtor          = "+5511988887777"
 	debtorDigits    = "5511988887777"
 	messagesPath    = "/" + testVersion + "/" + testPhoneID + "/messages"

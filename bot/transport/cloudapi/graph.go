@@ -9,6 +9,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
+	"strings"
 )
 
 // maxAnswerBytes bounds a Graph API JSON answer; real ones are a few
@@ -94,10 +96,29 @@ func (t *Transport) do(req *http.Request, limit int64) ([]byte, error) {
 
 // mediaInfo is Graph's answer to GET /{media-id}.
 type mediaInfo struct {
-	URL      string `json:"url"`
-	MIMEType string `json:"mime_type"`
-	SHA256   string `json:"sha256"`
-	FileSize int64  `json:"file_size"`
+	URL      string    `json:"url"`
+	MIMEType string    `json:"mime_type"`
+	SHA256   string    `json:"sha256"`
+	FileSize byteCount `json:"file_size"`
+}
+
+// byteCount reads file_size, which Meta's media reference shows as a
+// number in some versions and as a string ("303833") in others; failing
+// the download over that would lose a debtor's receipt.
+type byteCount int64
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (n *byteCount) UnmarshalJSON(b []byte) error {
+	s := strings.Trim(string(b), `"`)
+	if s == "" || s == "null" {
+		return nil
+	}
+	v, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return fmt.Errorf("file_size %q is not a number of bytes", s)
+	}
+	*n = byteCount(v)
+	return nil
 }
 
 // download fetches an inbound attachment: Graph first gives a short-lived
@@ -107,7 +128,7 @@ func (t *Transport) download(ctx context.Context, mediaID string) ([]byte, media
 	if err := t.getJSON(ctx, "/"+url.PathEscape(mediaID), &info); err != nil {
 		return nil, info, err
 	}
-	if info.FileSize > t.cfg.MaxMediaBytes {
+	if int64(info.FileSize) > t.cfg.MaxMediaBytes {
 		return nil, info, errMediaTooLarge
 	}
 	u, err := url.Parse(info.URL)

@@ -8,6 +8,7 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -91,14 +92,27 @@ func (t *Transport) handleValue(ctx context.Context, v changeValue) error {
 	for _, e := range v.Errors {
 		t.log.Warn("cloud api reported an error", "code", e.Code, "title", e.Title, "details", e.ErrorData.Details)
 	}
+	// Message by message: one the Sink refuses is recorded as refused and
+	// the rest of the batch still goes in. A failure that may pass (the
+	// database is down) fails the delivery after the others were tried, so
+	// Meta redelivers; what was stored is then a no-op.
+	var retry error
 	for _, m := range v.Messages {
 		msg, ok := t.inbound(ctx, m)
 		if !ok {
 			continue
 		}
-		if err := t.cfg.Sink.Receive(ctx, msg); err != nil {
-			return fmt.Errorf("cloudapi: webhook: store message %s: %w", m.ID, err)
+		err := t.cfg.Sink.Receive(ctx, msg)
+		switch {
+		case err == nil:
+		case permanent(err):
+			t.refused(ctx, msg, err)
+		case retry == nil:
+			retry = fmt.Errorf("cloudapi: webhook: store message %s: %w", msg.ExternalID, err)
 		}
+	}
+	if retry != nil {
+		return retry
 	}
 	for _, s := range v.Statuses {
 		r, ok := t.report(s)
@@ -110,6 +124,37 @@ func (t *Transport) handleValue(ctx context.Context, v changeValue) error {
 		}
 	}
 	return nil
+}
+
+// permanent reports whether the Sink refused a message for what it is
+// (redelivering it would be refused again) rather than for a passing fault.
+func permanent(err error) bool {
+	code := bot.ErrorCodeOf(err)
+	return code == bot.CodeInvalid || code == bot.CodeMalformed
+}
+
+// refused records in place of msg that a message came and why it was
+// refused, under an id derived from the original so a redelivery records
+// nothing twice. If even that fails the batch still goes on: a message
+// refused for what it is cannot be stored by trying again.
+func (t *Transport) refused(ctx context.Context, msg bot.InboundMessage, why error) {
+	t.log.Warn("webhook message refused; recorded as refused", "from", phone.Mask(msg.From), "err", why)
+	sum := sha256.Sum256([]byte(msg.ExternalID))
+	placeholder := bot.InboundMessage{Transport: Name, ExternalID: "refused." + hex.EncodeToString(sum[:16]), From: msg.From,
+		SentAt: msg.SentAt, Kind: bot.InboundRefused, Text: refusalReason(why)}
+	if err := t.cfg.Sink.Receive(ctx, placeholder); err != nil {
+		t.log.Error("refused webhook message not recorded", "from", phone.Mask(msg.From), "err", err)
+	}
+}
+
+// refusalReason is the safe part of a refusal for the transcript: the
+// error's message, without the content that caused it.
+func refusalReason(err error) string {
+	var be *bot.Error
+	if errors.As(err, &be) {
+		return be.Message
+	}
+	return "it was not accepted"
 }
 
 // inbound turns a webhook message into the engine's form; ok is false for
@@ -183,7 +228,7 @@ func (t *Transport) fetchMedia(ctx context.Context, typ string, in inMedia) (*bo
 	}
 	data, info, err := t.download(ctx, in.ID)
 	if info.FileSize > 0 {
-		media.Size = info.FileSize
+		media.Size = int64(info.FileSize)
 	}
 	if err != nil {
 		t.log.Warn("media download failed; message kept without it", "media_id", in.ID, "err", err)

@@ -112,6 +112,16 @@ func TestWebhookMessages(t *testing.T) {
 				m.ExternalID = "wamid.D2"
 				m.Media = &bot.Media{Type: "document", MIME: "application/pdf", Filename: "big.pdf", SHA256: hexsum(receipt), Size: 20 << 20}
 			})},
+		{name: "file_size written as a string, as Meta's media reference shows it, still bounds the download",
+			message: `{` + fromDebtor("wamid.D3", 5*time.Minute) + `,"type":"document","document":{"filename":"big.pdf","mime_type":"application/pdf","sha256":"` +
+				hexsum(receipt) + `","id":"MEDIA4"}}`,
+			graph: func(url string) []call {
+				return []call{{method: "GET", path: "/" + testVersion + "/MEDIA4", reply: `{"url":"` + url + `/media/MEDIA4","file_size":"20971520"}`}}
+			},
+			want: with(func(m *bot.InboundMessage) {
+				m.ExternalID = "wamid.D3"
+				m.Media = &bot.Media{Type: "document", MIME: "application/pdf", Filename: "big.pdf", SHA256: hexsum(receipt), Size: 20 << 20}
+			})},
 		{name: "voice note recorded without download",
 			message: `{` + fromDebtor("wamid.A1", 5*time.Minute) + `,"type":"audio","audio":{"mime_type":"audio/ogg; codecs=opus","sha256":"` +
 				b64sum(receipt) + `","id":"AUDIO1","voice":true}}`,
@@ -288,5 +298,63 @@ func TestVerifyChallenge(t *testing.T) {
 		if ok != tc.ok || (ok && answer != "1158201444") || (!ok && answer != "") {
 			t.Errorf("VerifyChallenge(%q, %q) = %q, %v; want ok=%v", tc.mode, tc.token, answer, ok, tc.ok)
 		}
+	}
+}
+
+// choosySink refuses the messages refuse picks with err and records the
+// rest, as the engine does with a message it cannot store.
+type choosySink struct {
+	*fakeSink
+	refuse func(bot.InboundMessage) error
+}
+
+func (s choosySink) Receive(ctx context.Context, msg bot.InboundMessage) error {
+	if err := s.refuse(msg); err != nil {
+		return err
+	}
+	return s.fakeSink.Receive(ctx, msg)
+}
+
+// TestWebhookBatchGoesOnPastABadMessage: one message the Sink refuses no
+// longer fails the whole notification (Meta would redeliver it forever and
+// the messages after it would never be stored); it is recorded as refused.
+// A passing failure still fails the delivery, after the rest were stored.
+func TestWebhookBatchGoesOnPastABadMessage(t *testing.T) {
+	batch := notification(value(testPhoneID, `"messages":[`+
+		`{`+fromDebtor("wamid.A", time.Minute)+`,"type":"text","text":{"body":"um"}},`+
+		`{`+fromDebtor("wamid.BAD", time.Minute)+`,"type":"text","text":{"body":"dois"}},`+
+		`{`+fromDebtor("wamid.C", time.Minute)+`,"type":"text","text":{"body":"três"}}]`))
+	for _, tc := range []struct {
+		name       string
+		refusal    error
+		wantErr    bool
+		wantStored []string
+	}{
+		{"refused for what it is", bot.Invalid("id", "must be at most 200 bytes"), false, []string{"um", "id: must be at most 200 bytes", "três"}},
+		{"a passing failure", errors.New("connection reset"), true, []string{"um", "três"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sink := choosySink{fakeSink: &fakeSink{}, refuse: func(m bot.InboundMessage) error {
+				if m.ExternalID == "wamid.BAD" {
+					return tc.refusal
+				}
+				return nil
+			}}
+			e := newEnv(t, func(c *Config) { c.Sink = sink })
+			err := e.deliver(t, batch)
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("HandleWebhook = %v, want error: %v", err, tc.wantErr)
+			}
+			var stored []string
+			for _, m := range sink.Messages() {
+				stored = append(stored, m.Text)
+				if m.Kind == bot.InboundRefused && (m.From != "+5511988887777" || !strings.HasPrefix(m.ExternalID, "refused.")) {
+					t.Errorf("refused placeholder %+v", m)
+				}
+			}
+			if strings.Join(stored, "|") != strings.Join(tc.wantStored, "|") {
+				t.Fatalf("stored %q, want %q", stored, tc.wantStored)
+			}
+		})
 	}
 }
