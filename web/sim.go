@@ -163,8 +163,8 @@ func (s *server) simClock(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.Clock.Set(t); err != nil {
-		return bot.Invalid("now", "%s", strings.TrimPrefix(err.Error(), "clock: "))
+	if err := s.moveClock(t); err != nil {
+		return err
 	}
 	resp := struct {
 		Now  string     `json:"now"`
@@ -187,6 +187,36 @@ func (s *server) simClock(c *fiber.Ctx) error {
 	}
 	resp.Now = s.Clock.Now().In(s.Location).Format(time.RFC3339)
 	return c.JSON(resp)
+}
+
+// clockSlack is how far behind the clock a requested time may be and still
+// mean "now". The clock keeps running while a request travels, and the
+// page's clock field has minute resolution, so a client asking for the
+// current time always names one a little in the past.
+const clockSlack = time.Minute
+
+// moveClock sets the service clock to t. A time at (or within clockSlack
+// behind) the clock's current time leaves it where it is: moving to "now"
+// is a no-op, not an error. An earlier time is refused, both times said in
+// the business time zone so they can be compared at a glance.
+func (s *server) moveClock(t time.Time) error {
+	now := s.Clock.Now()
+	if t.After(now) {
+		if s.Clock.Set(t) == nil {
+			return nil
+		}
+		// The running clock passed t while this request was on its way.
+		now = s.Clock.Now()
+	}
+	if now.Sub(t) <= clockSlack {
+		return nil
+	}
+	loc := s.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	return bot.Invalid("now", "%s is before the service clock's current time %s; the clock only moves forward",
+		t.In(loc).Format(time.RFC3339), now.In(loc).Format(time.RFC3339))
 }
 
 type outboxMessageJSON struct {
