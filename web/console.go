@@ -157,7 +157,12 @@ func (cs *console) script(c *fiber.Ctx) error {
 
 // lang is the console's language: the quita_lang cookie, else the
 // browser's preference, else the service default; pt-BR or en.
-func (cs *console) lang(c *fiber.Ctx) string {
+func (cs *console) lang(c *fiber.Ctx) string { return cs.uiLang(c) }
+
+// uiLang is the language of the service's own pages (the console and the
+// simulator page): the quita_lang cookie, else the browser's preference,
+// else the service default; pt-BR or en.
+func (s *server) uiLang(c *fiber.Ctx) string {
 	if l := c.Cookies("quita_lang"); consoleText[l] != nil {
 		return l
 	}
@@ -170,7 +175,7 @@ func (cs *console) lang(c *fiber.Ctx) string {
 			return "en"
 		}
 	}
-	if locales.Resolve(cs.Console.Locale) == "en" {
+	if locales.Resolve(s.Console.Locale) == "en" {
 		return "en"
 	}
 	return "pt-BR"

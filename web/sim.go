@@ -254,17 +254,34 @@ func (s *server) simPage(c *fiber.Ctx) error {
 	if !s.validSimSession(c.Cookies(simCookie)) {
 		return s.simLoginPage(c, fiber.StatusUnauthorized)
 	}
+	lang := s.uiLang(c)
 	data := struct {
 		Title     string
 		Company   string
 		Now       string
 		Debtors   []Debtor
 		Simulator bool
-	}{Title: "Quita simulator", Company: s.Policy.Company.Name, Now: s.Clock.Now().In(s.Location).Format(time.RFC3339), Simulator: true}
+		Lang      string
+		T         map[string]string
+		JS        map[string]string
+	}{Title: consoleText[lang]["sim_title"], Company: s.Policy.Company.Name, Now: s.Clock.Now().In(s.Location).Format(time.RFC3339),
+		Simulator: true, Lang: lang, T: consoleText[lang], JS: simScriptText(lang)}
 	if s.Debtors != nil {
 		data.Debtors = s.Debtors(c.UserContext())
 	}
 	return s.render(c, fiber.StatusOK, "sim.html", data)
+}
+
+// simScriptText is what the simulator page's script says, in lang: the
+// sim_js_* labels without their prefix.
+func simScriptText(lang string) map[string]string {
+	out := map[string]string{}
+	for k, v := range consoleText[lang] {
+		if name, ok := strings.CutPrefix(k, "sim_js_"); ok {
+			out[name] = v
+		}
+	}
+	return out
 }
 
 func (s *server) simLoginPage(c *fiber.Ctx, status int) error {
