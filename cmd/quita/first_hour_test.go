@@ -67,8 +67,9 @@ func TestDemoWithWhatsAppOnStillGetsTheTestDocument(t *testing.T) {
 	}
 }
 
-// sideEffects reports what a failed start left behind: a database file
-// and anything printed on stdout (the one-time secrets).
+// failedStart runs `serve --demo` with env over a fresh SQLite path and
+// reports what it left behind: whether the database file exists, and
+// what it printed on stdout (where the one-time secrets go).
 func failedStart(t *testing.T, env map[string]string) (code int, stdout, stderr string, dbExists bool) {
 	t.Helper()
 	db := filepath.Join(t.TempDir(), "sub", "quita.db")

@@ -403,6 +403,10 @@ func (s *service) printWelcome(w io.Writer, addr string) {
 	if s.cfg.Demo {
 		fmt.Fprintf(w, "  demo debtors:      %s\n", strings.Join(demoPhones(), ", "))
 		fmt.Fprintf(w, "  try the API:       curl -H 'Authorization: Bearer %s' http://%s/v1/conversations\n", token, host)
+		if !s.cfg.WhatsApp {
+			// Said once, so nobody waits for a pairing QR that will not come.
+			fmt.Fprintf(w, "  WhatsApp:          off for the demo (QUITA_WHATSAPP=on links a number)\n")
+		}
 	}
 	fmt.Fprintf(w, "  health:            http://%s/healthz  http://%s/readyz  http://%s/metrics\n", host, host, host)
 }
