@@ -157,7 +157,12 @@ func (cs *console) script(c *fiber.Ctx) error {
 
 // lang is the console's language: the quita_lang cookie, else the
 // browser's preference, else the service default; pt-BR or en.
-func (cs *console) lang(c *fiber.Ctx) string {
+func (cs *console) lang(c *fiber.Ctx) string { return cs.uiLang(c) }
+
+// uiLang is the language of the service's own pages (the console and the
+// simulator page): the quita_lang cookie, else the browser's preference,
+// else the service default; pt-BR or en.
+func (s *server) uiLang(c *fiber.Ctx) string {
 	if l := c.Cookies("quita_lang"); consoleText[l] != nil {
 		return l
 	}
@@ -170,7 +175,7 @@ func (cs *console) lang(c *fiber.Ctx) string {
 			return "en"
 		}
 	}
-	if locales.Resolve(cs.Console.Locale) == "en" {
+	if locales.Resolve(s.Console.Locale) == "en" {
 		return "en"
 	}
 	return "pt-BR"
@@ -224,9 +229,14 @@ var inboxStatuses = []string{string(bot.StatusNeedsAgent), string(bot.StatusOpen
 func (cs *console) inbox(c *fiber.Ctx) error {
 	data := cs.newPage(c)
 	t := data.T
-	status := c.Query("status", string(bot.StatusNeedsAgent))
+	ctx := c.UserContext()
+	counts, err := cs.Store.InboxCounts(ctx)
+	if err != nil {
+		return err
+	}
+	status := c.Query("status")
 	if !slices.Contains(inboxStatuses, status) {
-		status = string(bot.StatusNeedsAgent)
+		status = firstNonEmpty(counts)
 	}
 	q := strings.TrimSpace(c.Query("q"))
 	if len(q) > 100 {
@@ -236,12 +246,7 @@ func (cs *console) inbox(c *fiber.Ctx) error {
 	if status == "all" {
 		f.Status = ""
 	}
-	ctx := c.UserContext()
 	items, err := cs.Store.Inbox(ctx, f)
-	if err != nil {
-		return err
-	}
-	counts, err := cs.Store.InboxCounts(ctx)
 	if err != nil {
 		return err
 	}
@@ -267,12 +272,27 @@ func (cs *console) inbox(c *fiber.Ctx) error {
 	return cs.page(c, fiber.StatusOK, "console_inbox.html", data)
 }
 
+// firstNonEmpty is the tab the inbox opens on: those needing an agent when
+// there are any, else the first list that has conversations, so an agent
+// never lands on an empty page while work is waiting elsewhere.
+func firstNonEmpty(counts map[string]int) string {
+	for _, st := range inboxStatuses {
+		if st != "all" && counts[st] > 0 {
+			return st
+		}
+	}
+	return string(bot.StatusNeedsAgent)
+}
+
 func (cs *console) inboxItem(it store.InboxItem, t map[string]string) inboxItemView {
 	conv := it.Conversation
 	v := inboxItemView{ID: conv.ID, Title: it.CustomerName, Phone: conv.Phone, Status: string(conv.Status),
-		StatusLabel: t["status_"+string(conv.Status)], State: conv.State, Agent: conv.Agent,
+		StatusLabel: statusChip(t, string(conv.Status)), State: stateLabel(t, conv.State), Agent: conv.Agent,
 		Updated: conv.UpdatedAt.In(cs.loc()).Format("02/01 15:04"), UpdatedISO: conv.UpdatedAt.Format(time.RFC3339),
-		LastText: ellipsis(it.LastText, 120), LastIntent: it.LastIntent}
+		LastText: ellipsis(it.LastText, 120)}
+	if it.LastIntent != "" {
+		v.LastIntent = intentLabel(t, it.LastIntent)
+	}
 	if v.Title == "" {
 		v.Title = conv.Phone
 	}

@@ -103,7 +103,7 @@ func (cs *console) showConversation(c *fiber.Ctx, data pageData, status int) err
 
 // fillState sets the conversation's status and who holds it.
 func (cs *console) fillState(v *convView, conv bot.Conversation, me string, t map[string]string) {
-	v.Status, v.StatusLabel, v.State, v.Agent = string(conv.Status), t["status_"+string(conv.Status)], conv.State, conv.Agent
+	v.Status, v.StatusLabel, v.State, v.Agent = string(conv.Status), statusChip(t, string(conv.Status)), stateLabel(t, conv.State), conv.Agent
 	v.Mine = conv.Agent != "" && conv.Agent == me
 	v.HeldByOther = conv.Agent != "" && conv.Agent != me
 }
@@ -144,11 +144,13 @@ func (cs *console) invoiceViews(ctx context.Context, v *convView, invoices []bot
 // a separator appears when it changes.
 func (cs *console) entryView(e bot.TranscriptEntry, debtor string, day *string, t map[string]string) entryView {
 	at := e.At.In(cs.loc())
-	v := entryView{Seq: e.Seq, Dir: e.Direction, Text: e.Text, Intent: e.Intent, IntentLabel: e.Intent,
-		StateFrom: e.StateFrom, StateTo: e.StateTo, Status: e.Status, StatusLabel: t["delivery_"+e.Status],
-		Time: at.Format("15:04"), TimeISO: at.Format(time.RFC3339)}
-	if v.StateFrom == v.StateTo {
-		v.StateFrom, v.StateTo = "", "" // no change worth showing
+	v := entryView{Seq: e.Seq, Dir: e.Direction, Text: e.Text, Intent: e.Intent, IntentLabel: intentLabel(t, e.Intent),
+		Status: e.Status, StatusLabel: t["delivery_"+e.Status], Time: at.Format("15:04"), TimeISO: at.Format(time.RFC3339)}
+	if e.StateFrom != e.StateTo { // otherwise no change worth showing
+		v.StateTo = stateLabel(t, e.StateTo)
+		if e.StateFrom != "" {
+			v.StateFrom = stateLabel(t, e.StateFrom)
+		}
 	}
 	if d := at.Format("02/01/2006"); d != *day {
 		v.Day, *day = d, d
@@ -162,6 +164,13 @@ func (cs *console) entryView(e bot.TranscriptEntry, debtor string, day *string, 
 		v.Who, v.Agent = strings.TrimPrefix(e.Author, "agent:"), true
 	default:
 		v.Who = t["system"]
+	}
+	if e.Direction == bot.DirectionSystem {
+		agent, _ := strings.CutPrefix(e.Author, "agent:")
+		if !v.Agent {
+			agent = ""
+		}
+		v.Text = systemText(t, e.Text, agent)
 	}
 	if e.Media != nil {
 		v.MediaKind, v.MediaLabel = t["attachment"], e.Media.Filename

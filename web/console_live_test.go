@@ -48,7 +48,7 @@ func TestConsoleLiveTranscriptFollowsPublishedTurns(t *testing.T) {
 		t.Fatalf("stream: %d %v", p.status, p.header)
 	}
 	for _, want := range []string{"retry: ", "id: 2\nevent: entry\n", "Claro! Vou passar sua conversa.", "id: 3\nevent: entry\n",
-		"posso pagar amanhã \\u0026lt;b\\u0026gt;", "promise_to_pay"} {
+		"posso pagar amanhã \\u0026lt;b\\u0026gt;", "promises to pay"} {
 		if !strings.Contains(p.body, want) {
 			t.Errorf("stream lacks %q:\n%s", want, p.body)
 		}

@@ -261,7 +261,7 @@ func TestConsoleInboxListsSearchesAndExplains(t *testing.T) {
 	b := env.browser(t)
 	b.mustLogin("ana")
 	p := b.do("GET", "/console", nil)
-	for _, want := range []string{"Maria Souza", "asked for a person", "receipt to confirm", `href="/console/c/cnv_1"`, "Needs agent", "human_agent"} {
+	for _, want := range []string{"Maria Souza", "asked for a person", "receipt to confirm", `href="/console/c/cnv_1"`, "Needs agent", "wants a person"} {
 		if !strings.Contains(p.body, want) {
 			t.Errorf("inbox lacks %q", want)
 		}
@@ -295,7 +295,7 @@ func TestConsoleConversationActionsGoThroughAgentActions(t *testing.T) {
 	bia.mustLogin("bia")
 
 	p := ana.do("GET", "/console/c/cnv_1", nil)
-	for _, want := range []string{"quero falar com uma pessoa", "human_agent", "menu → with_agent", "Maria Souza", "INV-1",
+	for _, want := range []string{"quero falar com uma pessoa", "wants a person", "waiting for a request → with an agent", "Maria Souza", "INV-1",
 		"/console/c/cnv_1/payments/confirm", "transcript?format=pdf", "Olá! Aqui é Ana, da equipe da", `id="takeover"`} {
 		if !strings.Contains(p.body, want) && !strings.Contains(p.body, strings.ReplaceAll(want, ">", "&gt;")) {
 			t.Errorf("conversation page lacks %q", want)

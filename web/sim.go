@@ -162,8 +162,8 @@ func (s *server) simClock(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.Clock.Set(t); err != nil {
-		return bot.Invalid("now", "%s", strings.TrimPrefix(err.Error(), "clock: "))
+	if err := s.moveClock(t); err != nil {
+		return err
 	}
 	resp := struct {
 		Now  string     `json:"now"`
@@ -186,6 +186,36 @@ func (s *server) simClock(c *fiber.Ctx) error {
 	}
 	resp.Now = s.Clock.Now().In(s.Location).Format(time.RFC3339)
 	return c.JSON(resp)
+}
+
+// clockSlack is how far behind the clock a requested time may be and still
+// mean "now". The clock keeps running while a request travels, and the
+// page's clock field has minute resolution, so a client asking for the
+// current time always names one a little in the past.
+const clockSlack = time.Minute
+
+// moveClock sets the service clock to t. A time at (or within clockSlack
+// behind) the clock's current time leaves it where it is: moving to "now"
+// is a no-op, not an error. An earlier time is refused, both times said in
+// the business time zone so they can be compared at a glance.
+func (s *server) moveClock(t time.Time) error {
+	now := s.Clock.Now()
+	if t.After(now) {
+		if s.Clock.Set(t) == nil {
+			return nil
+		}
+		// The running clock passed t while this request was on its way.
+		now = s.Clock.Now()
+	}
+	if now.Sub(t) <= clockSlack {
+		return nil
+	}
+	loc := s.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	return bot.Invalid("now", "%s is before the service clock's current time %s; the clock only moves forward",
+		t.In(loc).Format(time.RFC3339), now.In(loc).Format(time.RFC3339))
 }
 
 type outboxMessageJSON struct {
@@ -223,17 +253,34 @@ func (s *server) simPage(c *fiber.Ctx) error {
 	if !s.validSimSession(c.Cookies(simCookie)) {
 		return s.simLoginPage(c, fiber.StatusUnauthorized)
 	}
+	lang := s.uiLang(c)
 	data := struct {
 		Title     string
 		Company   string
 		Now       string
 		Debtors   []Debtor
 		Simulator bool
-	}{Title: "Quita simulator", Company: s.Policy.Company.Name, Now: s.Clock.Now().In(s.Location).Format(time.RFC3339), Simulator: true}
+		Lang      string
+		T         map[string]string
+		JS        map[string]string
+	}{Title: consoleText[lang]["sim_title"], Company: s.Policy.Company.Name, Now: s.Clock.Now().In(s.Location).Format(time.RFC3339),
+		Simulator: true, Lang: lang, T: consoleText[lang], JS: simScriptText(lang)}
 	if s.Debtors != nil {
 		data.Debtors = s.Debtors(c.UserContext())
 	}
 	return s.render(c, fiber.StatusOK, "sim.html", data)
+}
+
+// simScriptText is what the simulator page's script says, in lang: the
+// sim_js_* labels without their prefix.
+func simScriptText(lang string) map[string]string {
+	out := map[string]string{}
+	for k, v := range consoleText[lang] {
+		if name, ok := strings.CutPrefix(k, "sim_js_"); ok {
+			out[name] = v
+		}
+	}
+	return out
 }
 
 func (s *server) simLoginPage(c *fiber.Ctx, status int) error {

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -103,24 +106,48 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 		return nil, nil, err
 	}
 	c.policyExplicit = getenv("QUITA_CONFIG") != ""
+	waExplicit := getenv("QUITA_WHATSAPP") != ""
 	fs.Visit(func(f *flag.Flag) {
-		if f.Name == flagName("QUITA_CONFIG") {
+		switch f.Name {
+		case flagName("QUITA_CONFIG"):
 			c.policyExplicit = true
+		case flagName("QUITA_WHATSAPP"):
+			waExplicit = true
 		}
 	})
+	if c.Demo && !waExplicit {
+		// A demo touches nothing outside this machine unless asked: no
+		// whatsmeow connection (and no DNS errors offline) until someone
+		// sets QUITA_WHATSAPP=on to link a number.
+		c.waValue = "off"
+	}
 	return c, fs.Args(), c.validate()
 }
 
 func (c *config) validate() error {
 	var err error
-	if _, _, e := net.SplitHostPort(c.Addr); e != nil {
-		return fmt.Errorf("QUITA_ADDR: %q is not a listen address like :8080 or 127.0.0.1:8080", c.Addr)
+	if err := checkAddr(c.Addr); err != nil {
+		return err
 	}
-	if !strings.HasPrefix(c.DatabaseURL, "sqlite://") && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+	switch {
+	case strings.HasPrefix(c.DatabaseURL, "sqlite://"):
+		if strings.TrimPrefix(c.DatabaseURL, "sqlite://") == "" {
+			return fmt.Errorf("QUITA_DATABASE_URL: sqlite:// needs a file path, like sqlite://./data/quita.db")
+		}
+	case strings.HasPrefix(c.DatabaseURL, "postgres://"), strings.HasPrefix(c.DatabaseURL, "postgresql://"):
+		if err := checkURL("QUITA_DATABASE_URL", c.DatabaseURL, false); err != nil {
+			return err
+		}
+	default:
 		return fmt.Errorf("QUITA_DATABASE_URL: must start with sqlite:// or postgres://")
 	}
-	if c.RedisURL != "" && !strings.HasPrefix(c.RedisURL, "redis://") && !strings.HasPrefix(c.RedisURL, "rediss://") {
-		return fmt.Errorf("QUITA_REDIS_URL: must start with redis:// or rediss://")
+	if c.RedisURL != "" {
+		if !strings.HasPrefix(c.RedisURL, "redis://") && !strings.HasPrefix(c.RedisURL, "rediss://") {
+			return fmt.Errorf("QUITA_REDIS_URL: must start with redis:// or rediss://")
+		}
+		if err := checkURL("QUITA_REDIS_URL", c.RedisURL, false); err != nil {
+			return err
+		}
 	}
 	if strings.TrimSpace(c.APIToken) != c.APIToken {
 		return fmt.Errorf("QUITA_API_TOKEN: has leading or trailing spaces, which no Authorization header can match")
@@ -141,8 +168,10 @@ func (c *config) validate() error {
 	if c.BillingWebhookURL != "" && c.BillingWebhookSecret == "" {
 		return fmt.Errorf("QUITA_BILLING_WEBHOOK_SECRET: required when QUITA_BILLING_WEBHOOK_URL is set (a whsec_… secret shared with the billing system)")
 	}
-	if c.BillingWebhookURL != "" && !strings.HasPrefix(c.BillingWebhookURL, "https://") && !strings.HasPrefix(c.BillingWebhookURL, "http://") {
-		return fmt.Errorf("QUITA_BILLING_WEBHOOK_URL: must be an http:// or https:// URL")
+	if c.BillingWebhookURL != "" {
+		if err := checkHTTPURL("QUITA_BILLING_WEBHOOK_URL", c.BillingWebhookURL); err != nil {
+			return err
+		}
 	}
 	if c.WhatsApp, err = onOff("QUITA_WHATSAPP", c.waValue); err != nil {
 		return err
@@ -159,8 +188,10 @@ func (c *config) validate() error {
 	if err := c.Cloud.validate(); err != nil {
 		return err
 	}
-	if c.PublicURL != "" && !strings.HasPrefix(c.PublicURL, "https://") && !strings.HasPrefix(c.PublicURL, "http://") {
-		return fmt.Errorf("QUITA_PUBLIC_URL: must be an http:// or https:// URL")
+	if c.PublicURL != "" {
+		if err := checkHTTPURL("QUITA_PUBLIC_URL", c.PublicURL); err != nil {
+			return err
+		}
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
@@ -218,11 +249,58 @@ func (c cloudConfig) validate() error {
 			return fmt.Errorf("%s: required when QUITA_CLOUDAPI_PHONE_NUMBER_ID is set", v.env)
 		}
 	}
-	if !strings.HasPrefix(c.BaseURL, "https://") && !strings.HasPrefix(c.BaseURL, "http://") {
-		return fmt.Errorf("QUITA_CLOUDAPI_BASE_URL: must be an http:// or https:// URL")
-	}
 	if !cloudVersion.MatchString(c.APIVersion) {
 		return fmt.Errorf("QUITA_CLOUDAPI_API_VERSION: %q must look like %s", c.APIVersion, cloudapi.DefaultAPIVersion)
+	}
+	return checkHTTPURL("QUITA_CLOUDAPI_BASE_URL", c.BaseURL)
+}
+
+// checkAddr refuses a listen address net.Listen would refuse, so a typo
+// such as :99999 stops start-up before migrations run or secrets are
+// generated and printed. A named port (":http") is looked up locally.
+func checkAddr(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("QUITA_ADDR: %q is not a listen address like :8080 or 127.0.0.1:8080", addr)
+	}
+	if n, err := strconv.Atoi(port); err == nil {
+		if n < 0 || n > 65535 {
+			return fmt.Errorf("QUITA_ADDR: port %d in %q is out of range (0 to 65535)", n, addr)
+		}
+		return nil
+	}
+	if _, err := net.LookupPort("tcp", port); err != nil || port == "" {
+		return fmt.Errorf("QUITA_ADDR: %q has no valid port (use a number, like :8080)", addr)
+	}
+	return nil
+}
+
+// checkHTTPURL requires an absolute http:// or https:// URL with a host.
+func checkHTTPURL(env, raw string) error {
+	if !strings.HasPrefix(raw, "https://") && !strings.HasPrefix(raw, "http://") {
+		return fmt.Errorf("%s: must be an http:// or https:// URL", env)
+	}
+	return checkURL(env, raw, true)
+}
+
+// checkURL parses raw; needHost also requires a host. Its errors never
+// quote the URL, which may carry a password.
+func checkURL(env, raw string, needHost bool) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // url.Error quotes the whole URL
+		}
+		return fmt.Errorf("%s: not a valid URL: %v", env, err)
+	}
+	if needHost && u.Hostname() == "" {
+		return fmt.Errorf("%s: the URL has no host", env)
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("%s: port %s is out of range (1 to 65535)", env, p)
+		}
 	}
 	return nil
 }

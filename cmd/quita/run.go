@@ -64,8 +64,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	return 0
 }
 
-// oneLine keeps a failure to the single line the contract promises.
+// oneLine keeps a failure to the single line the contract promises. It
+// joins lines rather than cutting at the first: drivers put the cause on
+// the next one (pgx: "failed to connect to `user=… database=…`:" then
+// "\t127.0.0.1:5432 (…): dial error: … connection refused").
 func oneLine(s string) string {
-	s, _, _ = strings.Cut(s, "\n")
-	return s
+	var parts []string
+	for _, line := range strings.Split(s, "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			parts = append(parts, line)
+		}
+	}
+	return strings.Join(parts, " ")
 }

@@ -9,8 +9,10 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	qrcode "github.com/skip2/go-qrcode"
 
 	"github.com/quitabot/quita/bot"
@@ -28,6 +30,24 @@ import (
 	"github.com/quitabot/quita/web"
 	"github.com/quitabot/quita/webhooks"
 )
+
+// redisLog takes go-redis's own log lines, which it otherwise prints to
+// stderr with the standard logger ("redis: … failed to dial after 5
+// attempts", once per pool retry) ahead of the one line that says why
+// start-up failed. The same failures reach Quita as errors, which it
+// reports itself; the library's lines go to the service log at debug level.
+var redisLog = &redisLogger{}
+
+func init() { redis.SetLogger(redisLog) }
+
+type redisLogger struct{ log atomic.Pointer[slog.Logger] }
+
+// Printf implements go-redis's internal.Logging.
+func (r *redisLogger) Printf(ctx context.Context, format string, v ...any) {
+	if l := r.log.Load(); l != nil {
+		l.DebugContext(ctx, "redis: "+fmt.Sprintf(format, v...))
+	}
+}
 
 // realClock is the production clock; the simulator is off, so nothing may
 // move it.
@@ -54,6 +74,7 @@ type service struct {
 	cloud      *cloudapi.Transport // nil unless QUITA_CLOUDAPI_* is set
 	whatsapp   *whatsapp.Transport // nil with QUITA_WHATSAPP=off
 	terminal   io.Writer           // where the pairing QR is printed
+	listener   net.Listener        // bound by start, served by listenAndServe
 	catalog    *locales.Catalog
 }
 
@@ -73,6 +94,18 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	return svc.listenAndServe(ctx, stdout)
 }
 
+// listen binds the HTTP address. start calls it after the checks that
+// read nothing but files and before the first write, so a port that is
+// taken (or that the kernel refuses) stops start-up before migrations run
+// or one-time secrets are generated and printed to no avail.
+func listen(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("QUITA_ADDR: cannot listen on %s: %v", addr, err)
+	}
+	return ln, nil
+}
+
 // start opens and wires every part, but serves nothing yet.
 func start(ctx context.Context, cfg *config, stdout, stderr io.Writer) (_ *service, err error) {
 	pol, found, err := policy.Load(cfg.PolicyPath)
@@ -86,6 +119,7 @@ func start(ctx context.Context, cfg *config, stdout, stderr io.Writer) (_ *servi
 	}
 	level := map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError}[cfg.LogLevel]
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	redisLog.log.Store(log)
 	if !found {
 		log.Info("using the built-in policy", "path", cfg.PolicyPath)
 	}
@@ -99,38 +133,14 @@ func start(ctx context.Context, cfg *config, stdout, stderr io.Writer) (_ *servi
 	if err := requireDocument(pol, cfg); err != nil {
 		return nil, err
 	}
-	svc := &service{cfg: cfg, policy: pol, log: log, terminal: stdout}
-	defer func() {
-		if err != nil {
-			svc.close()
-		}
-	}()
-	if svc.store, err = store.Open(ctx, cfg.DatabaseURL); err != nil {
-		return nil, err
-	}
-	applied, err := svc.store.Migrate(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if len(applied) > 0 {
-		log.Info("database migrated", "applied", strings.Join(applied, ","))
-	}
-	if svc.coord, err = coord.Open(ctx, cfg.RedisURL); err != nil {
-		return nil, fmt.Errorf("QUITA_REDIS_URL: %w", err)
-	}
-	if err := ensureSecrets(ctx, cfg, svc.store, stdout); err != nil {
-		return nil, err
-	}
-	if cfg.Simulator {
-		svc.clock = clock.NewOffset()
-	} else {
-		svc.clock = realClock{}
-	}
+	// Everything that can be checked without writing is checked first: the
+	// policy above, the catalogs here, then the listen address and both
+	// connections. Only then do migrations run and secrets get generated
+	// and printed, so a mistake never leaves a half-started service behind.
 	catalog, err := locales.Load()
 	if err != nil {
 		return nil, err
 	}
-	svc.catalog = catalog
 	// A cadence step whose text is missing would silently skip debtors.
 	for _, key := range pol.MessageKeys() {
 		for _, loc := range locales.Supported {
@@ -142,6 +152,37 @@ func start(ctx context.Context, cfg *config, stdout, stderr io.Writer) (_ *servi
 	classifier, err := nlu.New(locales.NLUFiles)
 	if err != nil {
 		return nil, err
+	}
+	svc := &service{cfg: cfg, policy: pol, log: log, terminal: stdout, catalog: catalog}
+	defer func() {
+		if err != nil {
+			svc.close()
+		}
+	}()
+	if svc.listener, err = listen(cfg.Addr); err != nil {
+		return nil, err
+	}
+	// Redis first: opening SQLite creates the database file.
+	if svc.coord, err = coord.Open(ctx, cfg.RedisURL); err != nil {
+		return nil, fmt.Errorf("QUITA_REDIS_URL: %w", err)
+	}
+	if svc.store, err = store.Open(ctx, cfg.DatabaseURL); err != nil {
+		return nil, err
+	}
+	applied, err := svc.store.Migrate(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(applied) > 0 {
+		log.Info("database migrated", "applied", strings.Join(applied, ","))
+	}
+	if err := ensureSecrets(ctx, cfg, svc.store, stdout); err != nil {
+		return nil, err
+	}
+	if cfg.Simulator {
+		svc.clock = clock.NewOffset()
+	} else {
+		svc.clock = realClock{}
 	}
 	ids := bot.NewIDs()
 	metrics := web.NewMetrics(&web.Gauges{OutboxCounts: svc.store.OutboxCounts})
@@ -266,10 +307,8 @@ func (s *service) listenAndServe(ctx context.Context, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", s.cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("QUITA_ADDR: cannot listen on %s: %v", s.cfg.Addr, err)
-	}
+	ln := s.listener
+	s.listener = nil // app.Listener owns it from here and closes it on shutdown
 	s.printWelcome(stdout, ln.Addr().String())
 
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
@@ -364,11 +403,18 @@ func (s *service) printWelcome(w io.Writer, addr string) {
 	if s.cfg.Demo {
 		fmt.Fprintf(w, "  demo debtors:      %s\n", strings.Join(demoPhones(), ", "))
 		fmt.Fprintf(w, "  try the API:       curl -H 'Authorization: Bearer %s' http://%s/v1/conversations\n", token, host)
+		if !s.cfg.WhatsApp {
+			// Said once, so nobody waits for a pairing QR that will not come.
+			fmt.Fprintf(w, "  WhatsApp:          off for the demo (QUITA_WHATSAPP=on links a number)\n")
+		}
 	}
 	fmt.Fprintf(w, "  health:            http://%s/healthz  http://%s/readyz  http://%s/metrics\n", host, host, host)
 }
 
 func (s *service) close() {
+	if s.listener != nil {
+		s.listener.Close() // start failed after binding
+	}
 	if s.whatsapp != nil {
 		s.whatsapp.Close()
 	}

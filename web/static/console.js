@@ -81,6 +81,8 @@
       changed: function () {
         if (busy) return; busy = true;
         var u = new URL(location.href); u.searchParams.set("partial", "1");
+        // The tab the page shows, which /console alone picks by what is waiting.
+        if (list.dataset.status) u.searchParams.set("status", list.dataset.status);
         fetch(u.pathname + u.search, { credentials: "same-origin", headers: { "Accept": "text/html" } })
           .then(function (r) { return r.ok ? r.text() : null; })
           .then(function (h) { if (h !== null) list.innerHTML = h; }) // server-rendered, escaped
