@@ -312,7 +312,7 @@ func TestEveryPostRouteBoundsItsBody(t *testing.T) {
 type stubCloud struct{}
 
 func (stubCloud) VerifyChallenge(string, string, string) (string, bool) { return "", false }
-func (stubCloud) HandleWebhook(context.Context, []byte, string) error  { return nil }
+func (stubCloud) HandleWebhook(context.Context, []byte, string) error   { return nil }
 
 // TestHeadersTooLargeAnswersTheContractShape: a request head over the
 // limit is a 431 with the code headers_too_large, not a 500-style
