@@ -72,6 +72,9 @@ type server struct {
 	log       *slog.Logger
 	templates *template.Template
 	limits    Limits
+	// hub carries the console's live updates; kept here so tests can see
+	// how many streams are open.
+	hub *convHub
 }
 
 // BodyLimit is the largest request body accepted (contract §4).
@@ -79,6 +82,12 @@ const BodyLimit = 1 << 20
 
 // New builds the fiber app with every route.
 func New(d Deps) (*fiber.App, error) {
+	app, _, err := newApp(d)
+	return app, err
+}
+
+// newApp is New, also returning the server for tests to inspect.
+func newApp(d Deps) (*fiber.App, *server, error) {
 	s := &server{Deps: d, log: d.Logger, limits: DefaultLimits()}
 	if d.Limits != nil {
 		s.limits = *d.Limits
@@ -86,12 +95,13 @@ func New(d Deps) (*fiber.App, error) {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
+	s.hub = newConvHub(d.Coord, s.log, s.limits)
 	if s.Metrics == nil {
 		s.Metrics = NewMetrics(nil)
 	}
 	tmpl, err := parseTemplates()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	s.templates = tmpl
 	app := fiber.New(fiber.Config{
@@ -127,7 +137,7 @@ func New(d Deps) (*fiber.App, error) {
 	app.Use(guardBody)
 	app.Use(refuseEncodedBodies)
 	s.routes(app)
-	return app, nil
+	return app, s, nil
 }
 
 func (s *server) routes(app *fiber.App) {
