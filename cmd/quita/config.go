@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/quitabot/quita/locales"
+	"github.com/quitabot/quita/web"
 	"github.com/quitabot/quita/webhooks"
 )
 
@@ -35,6 +36,8 @@ type config struct {
 	// that hand media to a third party (the Cloud API) link to it.
 	PublicURL             string
 	Cloud                 cloudConfig
+	Limits                web.Limits // connections, timeouts, live streams (limits.go)
+	limitValues           limitValues
 	timezoneName, waValue string
 	simValue              string
 	// policyExplicit: QUITA_CONFIG was given, so the file must exist.
@@ -85,7 +88,7 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 	c := &config{ShutdownTimeout: 25 * time.Second}
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	for _, s := range c.settings() {
+	for _, s := range append(c.settings(), c.limitSettings()...) {
 		v := getenv(s.env)
 		if v == "" {
 			v = s.def
@@ -109,6 +112,9 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 }
 
 func (c *config) validate() error {
+	if err := c.parseLimits(); err != nil {
+		return err
+	}
 	var err error
 	if _, _, e := net.SplitHostPort(c.Addr); e != nil {
 		return fmt.Errorf("QUITA_ADDR: %q is not a listen address like :8080 or 127.0.0.1:8080", c.Addr)

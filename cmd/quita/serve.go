@@ -255,6 +255,7 @@ func (s *service) listenAndServe(ctx context.Context, stdout io.Writer) error {
 		Debtors: func(ctx context.Context) []web.Debtor { return demoDebtors(ctx, s.store) },
 		Metrics: s.metrics, Logger: s.log, Version: version,
 		Agents: s.engine, Console: consoleDeps(s.cfg, s.catalog),
+		Limits: &s.cfg.Limits,
 	}
 	if len(s.links.sources) > 0 {
 		deps.Links = s.links
