@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/valyala/bytebufferpool"
+	"github.com/valyala/fasthttp"
 
 	"github.com/quitabot/quita/bot"
 )
@@ -61,6 +63,25 @@ func DefaultLimits() Limits {
 // may post: name, password, next and a token fit in far less.
 const loginBodyLimit = 16 << 10
 
+// oversizedHeader marks a request whose declared body is over BodyLimit.
+// With streamed bodies fasthttp waits for the first bytes of a body
+// before any handler runs; a client that announces too much and waits
+// (as curl does without Expect) would get no answer until the read
+// timeout. markOversized therefore drops the declared length (so nothing
+// is waited for) and leaves this mark for guardBody to refuse with 413.
+const oversizedHeader = "X-Quita-Body-Over-Limit"
+
+// markOversized is the fasthttp server's HeaderReceived hook. A client
+// sending the mark itself only gets its own request refused.
+func markOversized(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
+	h.Del(oversizedHeader)
+	if n := h.ContentLength(); n > BodyLimit {
+		h.Set(oversizedHeader, strconv.Itoa(n))
+		h.SetContentLength(0)
+	}
+	return fasthttp.RequestConfig{}
+}
+
 // guardBody runs before routing and authentication. The server streams
 // request bodies (fiber's StreamRequestBody), so nothing is allocated for
 // a body until a handler asks for it: an announced length costs nothing,
@@ -70,7 +91,8 @@ const loginBodyLimit = 16 << 10
 // its bytes would otherwise be parsed as the next request.
 func guardBody(c *fiber.Ctx) error {
 	req := c.Request()
-	if req.Header.ContentLength() > BodyLimit {
+	if req.Header.ContentLength() > BodyLimit || len(req.Header.Peek(oversizedHeader)) > 0 {
+		// The body's bytes were never read: the connection cannot go on.
 		c.Context().SetConnectionClose()
 		return fiber.ErrRequestEntityTooLarge
 	}

@@ -26,13 +26,13 @@ const testToken = "0123456789abcdef"
 
 // listen serves app on a loopback port, as cmd/quita does, and returns
 // its address.
-func listen(t *testing.T, app *fiber.App) string {
+func listen(t *testing.T, app *fiber.App, lim Limits) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	go app.Listener(ln) //nolint:errcheck // ends with Shutdown below
+	go app.Listener(LimitListener(ln, lim)) //nolint:errcheck // ends with Shutdown below
 	t.Cleanup(func() { _ = app.ShutdownWithTimeout(5 * time.Second) })
 	return ln.Addr().String()
 }
@@ -167,7 +167,7 @@ func TestAnnouncedBodiesDoNotExhaustMemory(t *testing.T) {
 			lim := DefaultLimits()
 			lim.MaxConnsPerIP = 0
 			app := newLimitsApp(t, &lim)
-			addr := listen(t, app)
+			addr := listen(t, app, lim)
 			const n = 2000
 			base := heapInuse()
 			conns := attack(t, app, addr, n, tc.headers)
@@ -214,12 +214,12 @@ func TestConnectionsPerIPAreCapped(t *testing.T) {
 	lim := DefaultLimits()
 	lim.MaxConnsPerIP = 8
 	app := newLimitsApp(t, &lim)
-	addr := listen(t, app)
+	addr := listen(t, app, lim)
 	attack(t, app, addr, 8, "POST /healthz HTTP/1.1\r\nHost: quita\r\nContent-Length: 1048576\r\n\r\n")
 	held(app, 8)
 	resp, body := roundTrip(t, "127.0.0.1", addr, "GET /healthz HTTP/1.1\r\nHost: quita\r\n\r\n")
-	if resp.StatusCode != 429 {
-		t.Fatalf("a ninth connection from one address: %d %s; want 429", resp.StatusCode, body)
+	if resp.StatusCode != 429 || errorCode(t, body) != "rate_limited" {
+		t.Fatalf("a ninth connection from one address: %d %s; want 429 rate_limited", resp.StatusCode, body)
 	}
 	if resp, body := roundTrip(t, "127.0.0.2", addr, "GET /healthz HTTP/1.1\r\nHost: quita\r\n\r\n"); resp.StatusCode != 200 {
 		t.Fatalf("another address: %d %s", resp.StatusCode, body)
@@ -247,7 +247,7 @@ func chunked(body string) string {
 // its body is read; the sign-in form has a small limit of its own.
 func TestOversizedBodiesAre413(t *testing.T) {
 	app := newLimitsApp(t, nil)
-	addr := listen(t, app)
+	addr := listen(t, app, DefaultLimits())
 	big := strings.Repeat("a", BodyLimit+1)
 	auth := "Authorization: Bearer " + testToken + "\r\n"
 	for _, tc := range []struct {
@@ -257,6 +257,8 @@ func TestOversizedBodiesAre413(t *testing.T) {
 		wantClosed bool
 	}{
 		{"announced", "POST /v1/invoices HTTP/1.1\r\nHost: quita\r\n" + auth + "Content-Length: 1048577\r\n\r\n" + big, 413, "payload_too_large", true},
+		// Refused at once, not after the read timeout: the client waits.
+		{"announced, not sent", "POST /v1/webhooks/billing HTTP/1.1\r\nHost: quita\r\nContent-Length: 1048577\r\n\r\n", 413, "payload_too_large", true},
 		{"chunked", "POST /v1/invoices HTTP/1.1\r\nHost: quita\r\n" + auth + "Transfer-Encoding: chunked\r\n\r\n" + chunked(big), 413, "payload_too_large", true},
 		{"anonymous", "POST /v1/invoices HTTP/1.1\r\nHost: quita\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked(big), 401, "unauthenticated", true},
 		{"webhook", "POST /v1/webhooks/billing HTTP/1.1\r\nHost: quita\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked(big), 413, "payload_too_large", true},
@@ -288,7 +290,7 @@ func TestEveryPostRouteBoundsItsBody(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := listen(t, app)
+	addr := listen(t, app, lim)
 	big := chunked(strings.Repeat("a", BodyLimit+1))
 	seen := 0
 	for _, r := range app.GetRoutes(true) {
@@ -319,7 +321,7 @@ func (stubCloud) HandleWebhook(context.Context, []byte, string) error   { return
 // "internal".
 func TestHeadersTooLargeAnswersTheContractShape(t *testing.T) {
 	app := newLimitsApp(t, nil)
-	addr := listen(t, app)
+	addr := listen(t, app, DefaultLimits())
 	resp, body := roundTrip(t, "127.0.0.1", addr, "GET /healthz HTTP/1.1\r\nHost: quita\r\nX-Filler: "+
 		strings.Repeat("a", DefaultLimits().MaxHeaderBytes)+"\r\n\r\n")
 	if resp.StatusCode != 431 || errorCode(t, body) != "headers_too_large" {
@@ -334,7 +336,7 @@ func TestHeadersTooLargeAnswersTheContractShape(t *testing.T) {
 // tell the browser not to guess their type.
 func TestTextResponsesAreNosniff(t *testing.T) {
 	app := newLimitsApp(t, nil)
-	addr := listen(t, app)
+	addr := listen(t, app, DefaultLimits())
 	for _, raw := range []string{
 		"GET /healthz HTTP/1.1\r\nHost: quita\r\n\r\n",
 		"GET /metrics HTTP/1.1\r\nHost: quita\r\n\r\n",

@@ -129,8 +129,8 @@ func newApp(d Deps) (*fiber.App, *server, error) {
 		IdleTimeout:  s.limits.IdleTimeout,
 	})
 	// fiber has no setting for it; the fasthttp server is built by now and
-	// only starts serving in app.Listener.
-	app.Server().MaxConnsPerIP = s.limits.MaxConnsPerIP
+	// only starts serving in app.Listener. (MaxConnsPerIP is LimitListener's.)
+	app.Server().HeaderReceived = markOversized
 	app.Use(recover.New())
 	app.Use(secureHeaders)
 	app.Use(s.observe)

@@ -292,7 +292,7 @@ func (s *service) listenAndServe(ctx context.Context, stdout io.Writer) error {
 	go func() { defer workers.Done(); s.reminders.Loop(workCtx, s.clock, s.coord, time.Minute) }()
 
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- app.Listener(ln) }()
+	go func() { serveErr <- app.Listener(web.LimitListener(ln, s.cfg.Limits)) }()
 	select {
 	case err := <-serveErr:
 		stopWork()
