@@ -32,15 +32,19 @@ const (
 // console session sets the "agent" and "role" locals.
 func (s *server) requireAuth(allowSimSession bool) fiber.Handler {
 	return func(c *fiber.Ctx) error {
+		// The body is read only once the caller is known (see guardBody).
 		if s.validBearer(c.Get(fiber.HeaderAuthorization)) {
 			c.Locals(localsRole, store.RoleAdmin)
-			return c.Next()
+			return withBody(c)
 		}
 		if allowSimSession && s.Simulator && c.Get(simHeader) == "1" && s.validSimSession(c.Cookies(simCookie)) {
-			return c.Next()
+			return withBody(c)
 		}
 		if allowSimSession {
 			if a, ok := s.consoleSession(c); ok {
+				if err := readBody(c, BodyLimit); err != nil {
+					return err
+				}
 				if unsafeMethod(c.Method()) && !validCSRF(c, a) {
 					return bot.Errorf(bot.CodeForbidden, "a console session must send its CSRF token in the %s header on this request", csrfHeader)
 				}

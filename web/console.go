@@ -44,7 +44,7 @@ var consoleJS []byte
 // consoleRoutes registers /console and its pages. Only the login form,
 // the language switch and the script are reachable without a session.
 func (s *server) consoleRoutes(app *fiber.App) {
-	cs := &console{server: s, hub: newConvHub(s.Coord, s.log)}
+	cs := &console{server: s, hub: s.hub}
 	if s.Console.Catalog == nil {
 		// The catalogs are embedded: a service wired without them still
 		// offers canned replies.

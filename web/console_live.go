@@ -29,32 +29,52 @@ var (
 
 // convHub fans the coordinator's conversation updates out to this
 // instance's open streams through one subscription, started with the
-// first stream and kept until the coordinator closes.
+// first stream and kept until the coordinator closes. Listeners are
+// indexed by conversation, so an update wakes only the streams watching
+// that conversation (and the inboxes), however many streams are open.
+//
+// Every stream holds a connection, a goroutine and a store read on each
+// update, so the hub also caps them: max on this instance and perSession
+// for one signed-in session (0: no cap). Without the caps one session
+// opening 2,000 streams took the service to 470 MiB and slowed every
+// inbound message.
 type convHub struct {
-	coord bot.Coordinator
-	log   *slog.Logger
+	coord           bot.Coordinator
+	log             *slog.Logger
+	max, perSession int
 
 	mu         sync.Mutex
 	subscribed bool
-	listeners  map[*listener]struct{}
+	byConv     map[string]map[*listener]struct{} // "" holds the inboxes'
+	sessions   map[string]int                    // open streams by session
+	total      int
 }
 
-// listener is one open stream: id is its conversation, or "" for all.
+// listener is one open stream: id is its conversation, or "" for all;
+// session is its owner's session (hashed), for the per-session cap.
 type listener struct {
-	id string
-	ch chan struct{}
+	id, session string
+	ch          chan struct{}
 }
 
-func newConvHub(c bot.Coordinator, log *slog.Logger) *convHub {
-	return &convHub{coord: c, log: log, listeners: map[*listener]struct{}{}}
+func newConvHub(c bot.Coordinator, log *slog.Logger, lim Limits) *convHub {
+	return &convHub{coord: c, log: log, max: lim.MaxStreams, perSession: lim.MaxStreamsPerSession,
+		byConv: map[string]map[*listener]struct{}{}, sessions: map[string]int{}}
 }
 
-// listen registers a stream. Without a working subscription the stream
-// still polls the store, only more slowly.
-func (h *convHub) listen(id string) *listener {
-	l := &listener{id: id, ch: make(chan struct{}, 1)}
+// listen registers a stream, or refuses it (429, the contract's JSON)
+// when this session or the instance already has as many as allowed.
+// Without a working subscription the stream still polls the store, only
+// more slowly.
+func (h *convHub) listen(id, session string) (*listener, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if h.perSession > 0 && h.sessions[session] >= h.perSession {
+		return nil, bot.Errorf(bot.CodeRateLimited, "this session already has %d live-update streams open; close a tab", h.perSession)
+	}
+	if h.max > 0 && h.total >= h.max {
+		return nil, bot.Errorf(bot.CodeRateLimited, "the server already has %d live-update streams open; try again shortly", h.max)
+	}
 	if !h.subscribed && h.coord != nil {
 		msgs, _, err := h.coord.Subscribe(context.Background(), engine.ConversationsChannel)
 		if err != nil {
@@ -64,26 +84,52 @@ func (h *convHub) listen(id string) *listener {
 			go h.pump(msgs)
 		}
 	}
-	h.listeners[l] = struct{}{}
-	return l
+	l := &listener{id: id, session: session, ch: make(chan struct{}, 1)}
+	if h.byConv[id] == nil {
+		h.byConv[id] = map[*listener]struct{}{}
+	}
+	h.byConv[id][l] = struct{}{}
+	h.sessions[session]++
+	h.total++
+	return l, nil
 }
 
 func (h *convHub) unlisten(l *listener) {
 	h.mu.Lock()
-	delete(h.listeners, l)
-	h.mu.Unlock()
+	defer h.mu.Unlock()
+	if _, ok := h.byConv[l.id][l]; !ok {
+		return
+	}
+	delete(h.byConv[l.id], l)
+	if len(h.byConv[l.id]) == 0 {
+		delete(h.byConv, l.id)
+	}
+	if h.sessions[l.session]--; h.sessions[l.session] <= 0 {
+		delete(h.sessions, l.session)
+	}
+	h.total--
+}
+
+// open reports how many streams are open, in all and for session.
+func (h *convHub) open(session string) (total, mine int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.total, h.sessions[session]
 }
 
 func (h *convHub) pump(msgs <-chan []byte) {
 	for msg := range msgs {
 		id := string(msg)
 		h.mu.Lock()
-		for l := range h.listeners {
-			if l.id == "" || l.id == id {
+		for _, key := range []string{id, ""} {
+			for l := range h.byConv[key] {
 				select {
 				case l.ch <- struct{}{}:
 				default: // already signalled; one wake-up reads everything new
 				}
+			}
+			if id == "" {
+				break
 			}
 		}
 		h.mu.Unlock()
@@ -91,6 +137,12 @@ func (h *convHub) pump(msgs <-chan []byte) {
 	h.mu.Lock()
 	h.subscribed = false
 	h.mu.Unlock()
+}
+
+// streamSession keys the per-session cap: the hash of the session cookie
+// (the routes run behind requireSession, so there is one).
+func streamSession(c *fiber.Ctx) string {
+	return hashSessionID(c.Cookies(sessionCookie))
 }
 
 // startStream sets the event-stream headers and runs loop in the body
@@ -202,7 +254,11 @@ func (cs *console) conversationEvents(c *fiber.Ctx) error {
 	lastState := c.Query("state") // what the page shows: status|agent
 	id := conv.ID
 	statuses := map[int64]string{}
-	l := cs.hub.listen(id)
+	l, err := cs.hub.listen(id, streamSession(c))
+	if err != nil {
+		c.Set(fiber.HeaderRetryAfter, "30")
+		return err
+	}
 	return cs.startStream(c, l, func(w *bufio.Writer) bool {
 		sctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 		defer cancel()
@@ -251,7 +307,11 @@ func (cs *console) conversationEvents(c *fiber.Ctx) error {
 // inboxEvents tells an open inbox that some conversation changed, at most
 // once a second; the page then reloads its list.
 func (cs *console) inboxEvents(c *fiber.Ctx) error {
-	l := cs.hub.listen("")
+	l, err := cs.hub.listen("", streamSession(c))
+	if err != nil {
+		c.Set(fiber.HeaderRetryAfter, "30")
+		return err
+	}
 	first, last := true, time.Time{}
 	return cs.startStream(c, l, func(w *bufio.Writer) bool {
 		if first {

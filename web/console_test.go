@@ -97,6 +97,7 @@ type consoleEnv struct {
 	coord  *coord.Memory
 	agents *fakeAgents
 	links  *fakeLinks
+	srv    *server
 }
 
 var testPasswords = map[string]string{"ana": "ana-password-1", "bia": "bia-password-1", "root": "root-password-1"}
@@ -106,6 +107,12 @@ var testPasswords = map[string]string{"ana": "ana-password-1", "bia": "bia-passw
 // conversation, cnv_1, in which Maria asked for a person and sent a
 // receipt for INV-1.
 func newConsoleEnv(t *testing.T, withLinks bool) *consoleEnv {
+	t.Helper()
+	return newConsoleEnvWith(t, withLinks, nil)
+}
+
+// newConsoleEnvWith is newConsoleEnv with the given limits (nil: defaults).
+func newConsoleEnvWith(t *testing.T, withLinks bool, lim *Limits) *consoleEnv {
 	t.Helper()
 	st := storetest.OpenSQLite(t)
 	ctx := context.Background()
@@ -145,12 +152,12 @@ func newConsoleEnv(t *testing.T, withLinks bool) *consoleEnv {
 	t.Cleanup(func() { env.coord.Close() })
 	deps := Deps{Store: st, Coord: env.coord, Clock: clock.NewOffset(), Policy: policy.Default(), Location: time.UTC,
 		APIToken: consoleToken, Simulator: true, Agents: env.agents,
-		Console: ConsoleDeps{Catalog: catalog, Locale: "pt-BR"}}
+		Console: ConsoleDeps{Catalog: catalog, Locale: "pt-BR"}, Limits: lim}
 	if withLinks {
 		env.links = &fakeLinks{}
 		deps.Links = env.links
 	}
-	env.app, err = New(deps)
+	env.app, env.srv, err = newApp(deps)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/gofiber/fiber/v2"
@@ -47,6 +48,8 @@ var fiberCodes = map[int]bot.ErrorCode{
 	http.StatusTooManyRequests:       bot.CodeRateLimited,
 	http.StatusServiceUnavailable:    bot.CodeUnavailable,
 	http.StatusRequestTimeout:        "request_timeout",
+	// fasthttp reports a request head over Limits.MaxHeaderBytes.
+	http.StatusRequestHeaderFieldsTooLarge: "headers_too_large",
 }
 
 // errorHandler renders every error as the contract's JSON. Internal
@@ -74,6 +77,9 @@ func (s *server) errorHandler(c *fiber.Ctx, err error) error {
 		if fe.Code == http.StatusRequestEntityTooLarge {
 			msg = "the request body is larger than the 1 MiB limit"
 		}
+		if fe.Code == http.StatusRequestHeaderFieldsTooLarge {
+			msg = fmt.Sprintf("the request line and headers are larger than the %d byte limit", s.limits.MaxHeaderBytes)
+		}
 		if fe.Code == http.StatusNotFound {
 			msg = "no such route: " + c.Method() + " " + c.Path()
 		}
@@ -81,6 +87,9 @@ func (s *server) errorHandler(c *fiber.Ctx, err error) error {
 	default:
 		s.log.Error("request failed", "method", c.Method(), "route", routeOf(c), "err", err)
 	}
+	// Errors fasthttp raises before any middleware (a head too large, a
+	// read timeout) come straight here, so the header is set here too.
+	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
 	return c.Status(status).JSON(errorBody{Error: body})
 }
 

@@ -81,7 +81,7 @@ func (s *server) cloudRoutes(v1 fiber.Router) {
 		c.Set(fiber.HeaderContentType, fiber.MIMETextPlainCharsetUTF8)
 		return c.SendString(answer)
 	})
-	v1.Post("/webhooks/whatsapp", func(c *fiber.Ctx) error {
+	v1.Post("/webhooks/whatsapp", withBody, func(c *fiber.Ctx) error {
 		// fiber reuses its buffers: the signature is checked over a copy.
 		body := append([]byte(nil), c.Body()...)
 		if err := s.Cloud.HandleWebhook(c.UserContext(), body, c.Get("X-Hub-Signature-256")); err != nil {

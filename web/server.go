@@ -62,12 +62,19 @@ type Deps struct {
 	Cloud CloudWebhook
 	// Console holds what the agent console needs beyond the API's deps.
 	Console ConsoleDeps
+	// Limits bound connections, timeouts and live streams; nil means
+	// DefaultLimits.
+	Limits *Limits
 }
 
 type server struct {
 	Deps
 	log       *slog.Logger
 	templates *template.Template
+	limits    Limits
+	// hub carries the console's live updates; kept here so tests can see
+	// how many streams are open.
+	hub *convHub
 }
 
 // BodyLimit is the largest request body accepted (contract §4).
@@ -75,16 +82,26 @@ const BodyLimit = 1 << 20
 
 // New builds the fiber app with every route.
 func New(d Deps) (*fiber.App, error) {
-	s := &server{Deps: d, log: d.Logger}
+	app, _, err := newApp(d)
+	return app, err
+}
+
+// newApp is New, also returning the server for tests to inspect.
+func newApp(d Deps) (*fiber.App, *server, error) {
+	s := &server{Deps: d, log: d.Logger, limits: DefaultLimits()}
+	if d.Limits != nil {
+		s.limits = *d.Limits
+	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
+	s.hub = newConvHub(d.Coord, s.log, s.limits)
 	if s.Metrics == nil {
 		s.Metrics = NewMetrics(nil)
 	}
 	tmpl, err := parseTemplates()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	s.templates = tmpl
 	app := fiber.New(fiber.Config{
@@ -92,16 +109,35 @@ func New(d Deps) (*fiber.App, error) {
 		BodyLimit:             BodyLimit,
 		DisableStartupMessage: true,
 		ErrorHandler:          s.errorHandler,
+		// Bodies are streamed: without this fasthttp allocates the whole
+		// declared Content-Length (or chunk size) as soon as the headers
+		// arrive, before any route or authentication runs, so anonymous
+		// connections that only announce 1 MiB bodies could take
+		// gigabytes. guardBody and readBody bound what is then read.
+		StreamRequestBody: true,
+		// Otherwise fasthttp would read a whole multipart body before the
+		// handler; no route takes multipart.
+		DisablePreParseMultipartForm: true,
+		// ReduceMemoryUsage must stay off: with streamed bodies fasthttp
+		// would hand a connection's read buffer back to its pool while the
+		// body stream still reads from it.
+		Concurrency:    s.limits.MaxConns,
+		ReadBufferSize: s.limits.MaxHeaderBytes,
 		// Slow clients (slowloris) must not hold connections forever.
-		ReadTimeout:  15 * time.Second,
+		ReadTimeout:  s.limits.ReadTimeout,
 		WriteTimeout: 30 * time.Second,
-		IdleTimeout:  90 * time.Second,
+		IdleTimeout:  s.limits.IdleTimeout,
 	})
+	// fiber has no setting for it; the fasthttp server is built by now and
+	// only starts serving in app.Listener. (MaxConnsPerIP is LimitListener's.)
+	app.Server().HeaderReceived = markOversized
 	app.Use(recover.New())
+	app.Use(secureHeaders)
 	app.Use(s.observe)
+	app.Use(guardBody)
 	app.Use(refuseEncodedBodies)
 	s.routes(app)
-	return app, nil
+	return app, s, nil
 }
 
 func (s *server) routes(app *fiber.App) {
@@ -116,7 +152,7 @@ func (s *server) routes(app *fiber.App) {
 	page := s.requireAuth(true) // bearer, or the simulator page's session
 	v1 := app.Group("/v1")
 	// Signed by the billing system (Standard Webhooks), not by bearer token.
-	v1.Post("/webhooks/billing", s.billingWebhook)
+	v1.Post("/webhooks/billing", withBody, s.billingWebhook)
 	// Signed by Meta (X-Hub-Signature-256), when the Cloud API is configured.
 	s.cloudRoutes(v1)
 	v1.Get("/webhooks/received", bearer, s.receivedWebhooks)

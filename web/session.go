@@ -232,6 +232,10 @@ func (cs *console) renderLogin(c *fiber.Ctx, status int, next, problem string) e
 // session the browser had is ended first, so an id planted before login
 // (session fixation) is worthless.
 func (cs *console) login(c *fiber.Ctx) error {
+	// Anyone may post here: only a sign-in form's worth is read.
+	if err := readBody(c, loginBodyLimit); err != nil {
+		return err
+	}
 	lang := cs.lang(c)
 	t := consoleText[lang]
 	next := safeNext(c.FormValue("next"))
@@ -322,6 +326,10 @@ func (cs *console) requireSession(c *fiber.Ctx) error {
 			return c.Redirect("/console/login?next="+url.QueryEscape(safeNext(string(c.Request().RequestURI()))), fiber.StatusSeeOther)
 		}
 		return cs.fail(c, fiber.StatusUnauthorized, consoleText[cs.lang(c)]["errSignIn"])
+	}
+	// The body is read only once the session is known (see guardBody).
+	if err := readBody(c, BodyLimit); err != nil {
+		return err
 	}
 	if unsafeMethod(c.Method()) && !validCSRF(c, a) {
 		return cs.fail(c, fiber.StatusForbidden, consoleText[cs.lang(c)]["errCSRF"])

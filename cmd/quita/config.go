@@ -14,6 +14,7 @@ import (
 
 	"github.com/quitabot/quita/bot/transport/cloudapi"
 	"github.com/quitabot/quita/locales"
+	"github.com/quitabot/quita/web"
 	"github.com/quitabot/quita/webhooks"
 )
 
@@ -40,6 +41,8 @@ type config struct {
 	// that hand media to a third party (the Cloud API) link to it.
 	PublicURL             string
 	Cloud                 cloudConfig
+	Limits                web.Limits // connections, timeouts, live streams (limits.go)
+	limitValues           limitValues
 	timezoneName, waValue string
 	simValue              string
 	// policyExplicit: QUITA_CONFIG was given, so the file must exist.
@@ -91,7 +94,7 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 	c := &config{ShutdownTimeout: 25 * time.Second}
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	for _, s := range c.settings() {
+	for _, s := range append(c.settings(), c.limitSettings()...) {
 		v := getenv(s.env)
 		if v == "" {
 			v = s.def
@@ -125,6 +128,9 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 }
 
 func (c *config) validate() error {
+	if err := c.parseLimits(); err != nil {
+		return err
+	}
 	var err error
 	if err := checkAddr(c.Addr); err != nil {
 		return err

@@ -296,6 +296,7 @@ func (s *service) listenAndServe(ctx context.Context, stdout io.Writer) error {
 		Debtors: func(ctx context.Context) []web.Debtor { return demoDebtors(ctx, s.store) },
 		Metrics: s.metrics, Logger: s.log, Version: version,
 		Agents: s.engine, Console: consoleDeps(s.cfg, s.catalog),
+		Limits: &s.cfg.Limits,
 	}
 	if len(s.links.sources) > 0 {
 		deps.Links = s.links
@@ -330,7 +331,7 @@ func (s *service) listenAndServe(ctx context.Context, stdout io.Writer) error {
 	go func() { defer workers.Done(); s.reminders.Loop(workCtx, s.clock, s.coord, time.Minute) }()
 
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- app.Listener(ln) }()
+	go func() { serveErr <- app.Listener(web.LimitListener(ln, s.cfg.Limits)) }()
 	select {
 	case err := <-serveErr:
 		stopWork()
