@@ -136,7 +136,7 @@ func (s *Store) Agents(ctx context.Context) ([]Agent, error) {
 }
 
 // SetAgentDisabled disables or re-enables an agent. Disabling ends every
-// session of the agent at once.
+// session of the agent at once, console and simulator alike.
 func (s *Store) SetAgentDisabled(ctx context.Context, name string, disabled bool, now time.Time) error {
 	return s.updateAgent(ctx, name, map[string]any{"disabled": disabled, "updated_at": now.UTC()}, disabled)
 }
@@ -161,6 +161,9 @@ func (s *Store) updateAgent(ctx context.Context, name string, set map[string]any
 		if endSessions {
 			if err := tx.Where("agent_id = ?", row.ID).Delete(&consoleSessionRow{}).Error; err != nil {
 				return fmt.Errorf("store: end sessions of %s: %w", name, err)
+			}
+			if err := tx.Where("agent_id = ?", row.ID).Delete(&simSessionRow{}).Error; err != nil {
+				return fmt.Errorf("store: end simulator sessions of %s: %w", name, err)
 			}
 		}
 		return nil
@@ -212,13 +215,18 @@ func (s *Store) TouchConsoleSession(ctx context.Context, idHash string, seen, ex
 	return nil
 }
 
-// DeleteConsoleSession ends a session; ending an unknown one is not an
-// error.
+// DeleteConsoleSession ends a session, and the simulator sessions opened
+// from it; ending an unknown one is not an error.
 func (s *Store) DeleteConsoleSession(ctx context.Context, idHash string) error {
-	if err := s.Gorm.WithContext(ctx).Where("id_hash = ?", idHash).Delete(&consoleSessionRow{}).Error; err != nil {
-		return fmt.Errorf("store: delete console session: %w", err)
-	}
-	return nil
+	return s.Gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Where("id_hash = ?", idHash).Delete(&consoleSessionRow{}).Error; err != nil {
+			return fmt.Errorf("store: delete console session: %w", err)
+		}
+		if err := tx.Where("console_session = ?", idHash).Delete(&simSessionRow{}).Error; err != nil {
+			return fmt.Errorf("store: delete simulator sessions of a console session: %w", err)
+		}
+		return nil
+	})
 }
 
 // DeleteExpiredConsoleSessions removes sessions that ended before now and
