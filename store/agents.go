@@ -78,10 +78,18 @@ func (r consoleSessionRow) toDomain() ConsoleSession {
 // authors and URLs, so plain lower-case letters, digits, '.', '_' and '-'.
 var agentName = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,31}$`)
 
+// APIPrincipal is the name actions taken with the admin bearer token are
+// recorded under ("agent:api"). It is reserved, so no console account can
+// pass for the token or the token for an account.
+const APIPrincipal = "api"
+
 // ValidateAgentName reports whether name can be an agent's name.
 func ValidateAgentName(name string) error {
 	if !agentName.MatchString(name) {
 		return bot.Invalid("name", "must be 1 to 32 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit")
+	}
+	if name == APIPrincipal {
+		return bot.Invalid("name", "%q is reserved for the API token", name)
 	}
 	return nil
 }
