@@ -95,9 +95,13 @@ func startQuita(t *testing.T, env map[string]string, args ...string) *instance {
 	t.Cleanup(func() { inst.stop() })
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
-		if m := listening.FindStringSubmatch(inst.stdout.String()); m != nil {
-			inst.base = m[1]
-			break
+		// The welcome ends with the health line; the links before it (a
+		// sign-in code is stored first) must all be there to be read.
+		if out := inst.stdout.String(); strings.Contains(out, "  health:") {
+			if m := listening.FindStringSubmatch(out); m != nil {
+				inst.base = m[1]
+				break
+			}
 		}
 		select {
 		case c := <-done:
