@@ -78,10 +78,18 @@ func (r consoleSessionRow) toDomain() ConsoleSession {
 // authors and URLs, so plain lower-case letters, digits, '.', '_' and '-'.
 var agentName = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,31}$`)
 
+// APIPrincipal is the name actions taken with the admin bearer token are
+// recorded under ("agent:api"). It is reserved, so no console account can
+// pass for the token or the token for an account.
+const APIPrincipal = "api"
+
 // ValidateAgentName reports whether name can be an agent's name.
 func ValidateAgentName(name string) error {
 	if !agentName.MatchString(name) {
 		return bot.Invalid("name", "must be 1 to 32 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit")
+	}
+	if name == APIPrincipal {
+		return bot.Invalid("name", "%q is reserved for the API token", name)
 	}
 	return nil
 }
@@ -136,7 +144,7 @@ func (s *Store) Agents(ctx context.Context) ([]Agent, error) {
 }
 
 // SetAgentDisabled disables or re-enables an agent. Disabling ends every
-// session of the agent at once.
+// session of the agent at once, console and simulator alike.
 func (s *Store) SetAgentDisabled(ctx context.Context, name string, disabled bool, now time.Time) error {
 	return s.updateAgent(ctx, name, map[string]any{"disabled": disabled, "updated_at": now.UTC()}, disabled)
 }
@@ -161,6 +169,9 @@ func (s *Store) updateAgent(ctx context.Context, name string, set map[string]any
 		if endSessions {
 			if err := tx.Where("agent_id = ?", row.ID).Delete(&consoleSessionRow{}).Error; err != nil {
 				return fmt.Errorf("store: end sessions of %s: %w", name, err)
+			}
+			if err := tx.Where("agent_id = ?", row.ID).Delete(&simSessionRow{}).Error; err != nil {
+				return fmt.Errorf("store: end simulator sessions of %s: %w", name, err)
 			}
 		}
 		return nil
@@ -212,13 +223,18 @@ func (s *Store) TouchConsoleSession(ctx context.Context, idHash string, seen, ex
 	return nil
 }
 
-// DeleteConsoleSession ends a session; ending an unknown one is not an
-// error.
+// DeleteConsoleSession ends a session, and the simulator sessions opened
+// from it; ending an unknown one is not an error.
 func (s *Store) DeleteConsoleSession(ctx context.Context, idHash string) error {
-	if err := s.Gorm.WithContext(ctx).Where("id_hash = ?", idHash).Delete(&consoleSessionRow{}).Error; err != nil {
-		return fmt.Errorf("store: delete console session: %w", err)
-	}
-	return nil
+	return s.Gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Where("id_hash = ?", idHash).Delete(&consoleSessionRow{}).Error; err != nil {
+			return fmt.Errorf("store: delete console session: %w", err)
+		}
+		if err := tx.Where("console_session = ?", idHash).Delete(&simSessionRow{}).Error; err != nil {
+			return fmt.Errorf("store: delete simulator sessions of a console session: %w", err)
+		}
+		return nil
+	})
 }
 
 // DeleteExpiredConsoleSessions removes sessions that ended before now and

@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -66,6 +68,9 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 		if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 			return nil, fmt.Errorf("store: create database directory: %w", err)
 		}
+		if err := createPrivate(path); err != nil {
+			return nil, err
+		}
 	}
 	db, err := sql.Open("sqlite", SQLiteDSN(path))
 	if err != nil {
@@ -75,6 +80,22 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 	// under WAL without piling up writers waiting on the busy timeout.
 	db.SetMaxOpenConns(4)
 	return wrap(ctx, db, SQLite, sqlite.New(sqlite.Config{DriverName: "sqlite", Conn: db}))
+}
+
+// createPrivate creates the database file readable by its owner only
+// (0600) when it does not exist yet. The file holds debtors' documents,
+// transcripts and password hashes; SQLite gives its -wal and -shm files the
+// main file's mode, so they follow. An existing file keeps the mode its
+// operator chose.
+func createPrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("store: create database file: %w", err)
+	}
+	return f.Close()
 }
 
 func openPostgres(ctx context.Context, rawURL string) (*Store, error) {

@@ -6,6 +6,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/quitabot/quita/bot"
+	"github.com/quitabot/quita/store"
 )
 
 // agentRoutes registers the API twins of the console's agent actions
@@ -23,7 +24,13 @@ func (s *server) agentRoutes(v1 fiber.Router, auth fiber.Handler) {
 	v1.Post("/conversations/:id/resolve", auth, s.agentHandler(func(c *fiber.Ctx, id, agent string, req agentRequest) (bot.Conversation, error) {
 		return s.Agents.Resolve(c.UserContext(), id, agent)
 	}))
+	// Confirming needs a pending claim (the debtor sent a receipt); an
+	// admin may also mark an unclaimed invoice paid, which the transcript
+	// records as an admin's action.
 	v1.Post("/conversations/:id/payments/confirm", auth, s.agentHandler(func(c *fiber.Ctx, id, agent string, req agentRequest) (bot.Conversation, error) {
+		if isAdmin(c) {
+			return s.Agents.ConfirmPaymentAsAdmin(c.UserContext(), id, agent, req.InvoiceID)
+		}
 		return s.Agents.ConfirmPayment(c.UserContext(), id, agent, req.InvoiceID)
 	}))
 	v1.Post("/conversations/:id/payments/reject", auth, s.agentHandler(func(c *fiber.Ctx, id, agent string, req agentRequest) (bot.Conversation, error) {
@@ -54,7 +61,7 @@ func (s *server) agentHandler(act agentAction) fiber.Handler {
 			}
 		}
 		id := c.Params("id")
-		agent, err := s.actingAgent(c, id, req.Agent)
+		agent, err := s.actingAgent(c, req.Agent)
 		if err != nil {
 			return err
 		}
@@ -66,30 +73,27 @@ func (s *server) agentHandler(act agentAction) fiber.Handler {
 	}
 }
 
-// apiAgent names actions taken with the bearer token without naming an
-// agent and on a conversation nobody holds.
-const apiAgent = "api"
+// actingAgent is who an action is recorded as: the authenticated
+// principal that requireAuth set — a console session's agent, the admin
+// who opened the simulator page, or "api" for the bearer token and a
+// simulator page signed in with it. A name in the body is never taken on
+// its word; it may only repeat the principal (so clients written against
+// `{"agent":"ana"}` still work when signed in as ana).
+func (s *server) actingAgent(c *fiber.Ctx, named string) (string, error) {
+	principal, _ := c.Locals(localsAgent).(string)
+	if principal == "" {
+		return "", bot.Errorf(bot.CodeUnauthenticated, "no signed-in agent or API token")
+	}
+	if named != "" && named != principal {
+		return "", bot.Errorf(bot.CodeForbidden,
+			"this request acts as %s and may not name another agent; to act as them, sign in to the console as them", principal)
+	}
+	return principal, nil
+}
 
-// actingAgent is who an action is recorded as. A console session acts as
-// its own agent and may not speak for another; the bearer token (an admin
-// integration) names the agent in the body, or acts as whoever holds the
-// conversation, or as "api".
-func (s *server) actingAgent(c *fiber.Ctx, conversationID, named string) (string, error) {
-	if session, ok := c.Locals("agent").(string); ok && session != "" {
-		if named != "" && named != session {
-			return "", bot.Errorf(bot.CodeForbidden, "a console session acts only as its own agent (%s)", session)
-		}
-		return session, nil
-	}
-	if named != "" {
-		return named, nil
-	}
-	conv, err := s.Store.Conversation(c.UserContext(), conversationID)
-	if err != nil {
-		return "", err
-	}
-	if conv.Agent != "" {
-		return conv.Agent, nil
-	}
-	return apiAgent, nil
+// isAdmin reports whether the request's principal is an admin (the
+// bearer token, a simulator page, an admin's console session).
+func isAdmin(c *fiber.Ctx) bool {
+	role, _ := c.Locals(localsRole).(string)
+	return role == store.RoleAdmin
 }

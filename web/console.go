@@ -29,6 +29,9 @@ type ConsoleDeps struct {
 	SessionIdle, SessionMax time.Duration
 	// Now is the wall clock of sessions; time.Now when nil.
 	Now func() time.Time
+	// Proxies says which reverse proxies' client-address header to
+	// believe, for login limits and logs; none when empty.
+	Proxies TrustedProxies
 }
 
 // console serves /console; it wraps the server so its handlers share the

@@ -3,7 +3,6 @@ package web
 import (
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 	qrcode "github.com/skip2/go-qrcode"
@@ -209,10 +208,14 @@ func (cs *console) whatsappPair(c *fiber.Ctx) error {
 	return cs.showLinks(c, data, fiber.StatusOK)
 }
 
-// openSimulator signs a console user into the simulator page (contract
-// §4.3: /sim needs the token or a console login) and opens it.
+// openSimulator signs a console admin into the simulator page (contract
+// §4.3: /sim needs the token or a console login) and opens it. The
+// simulator session acts as that admin and ends with their console
+// session.
 func (cs *console) openSimulator(c *fiber.Ctx) error {
-	c.Cookie(&fiber.Cookie{Name: simCookie, Value: cs.simSession(time.Now()), Path: "/", HTTPOnly: true,
-		SameSite: fiber.CookieSameSiteStrictMode, Secure: c.Protocol() == "https", Expires: time.Now().Add(simSessionTTL)})
-	return c.Redirect("/sim", fiber.StatusSeeOther)
+	a, ok := cs.consoleSession(c)
+	if !ok {
+		return cs.fail(c, fiber.StatusUnauthorized, consoleText[cs.lang(c)]["errSignIn"])
+	}
+	return cs.startSimSession(c, store.SimSession{AgentID: a.ID, ConsoleSession: a.SessionHash})
 }

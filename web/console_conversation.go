@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/quitabot/quita/bot"
+	"github.com/quitabot/quita/bot/transcript"
 	"github.com/quitabot/quita/locales"
 )
 
@@ -73,6 +74,13 @@ func (cs *console) showConversation(c *fiber.Ctx, data pageData, status int) err
 	cust, invoices, err := cs.Store.ConversationDebtor(ctx, conv)
 	if err != nil {
 		return err
+	}
+	if cust != nil {
+		// The console shows the CPF/CNPJ masked, as the PDF transcript does:
+		// telling two debtors apart needs no more, and screens are seen.
+		masked := *cust
+		masked.Document = transcript.MaskDocument(cust.Document)
+		cust = &masked
 	}
 	v := &convView{ID: conv.ID, Phone: conv.Phone, Transport: conv.Transport, Customer: cust}
 	cs.fillState(v, conv, data.Agent.Name, data.T)
@@ -256,7 +264,14 @@ func (cs *console) resolve(c *fiber.Ctx) error {
 
 func (cs *console) confirmPayment(c *fiber.Ctx) error {
 	invoice := strings.TrimSpace(c.FormValue("invoice"))
+	a, _ := cs.consoleSession(c)
 	return cs.act(c, "confirm", func(ctx context.Context, id, agent string) error {
+		// Only a pending claim can be confirmed; an admin may also mark an
+		// unclaimed invoice paid, recorded as such (see agents.go).
+		if a.admin() {
+			_, err := cs.Agents.ConfirmPaymentAsAdmin(ctx, id, agent, invoice)
+			return err
+		}
 		_, err := cs.Agents.ConfirmPayment(ctx, id, agent, invoice)
 		return err
 	})

@@ -130,7 +130,7 @@ func TestConsoleLiveStreamsAreCapped(t *testing.T) {
 	t.Cleanup(func() { streamLife, streamPoll = life, poll })
 	lim := DefaultLimits()
 	lim.MaxStreamsPerSession, lim.MaxStreams = 2, 3
-	env := newConsoleEnvWith(t, false, &lim)
+	env := newConsoleEnvWith(t, false, func(d *Deps) { d.Limits = &lim })
 	ana, bia, root := env.browser(t), env.browser(t), env.browser(t)
 	ana.mustLogin("ana")
 	bia.mustLogin("bia")

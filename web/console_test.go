@@ -33,6 +33,9 @@ type fakeAgents struct {
 	mu     sync.Mutex
 	holder map[string]string
 	calls  []string
+	// unclaimed invoices have no payment claim: only an admin may
+	// confirm them, as in the engine.
+	unclaimed map[string]bool
 }
 
 func (f *fakeAgents) record(id, agent, what string) (bot.Conversation, error) {
@@ -67,7 +70,16 @@ func (f *fakeAgents) Resolve(_ context.Context, id, agent string) (bot.Conversat
 	return f.record(id, agent, "resolve")
 }
 func (f *fakeAgents) ConfirmPayment(_ context.Context, id, agent, inv string) (bot.Conversation, error) {
+	f.mu.Lock()
+	unclaimed := f.unclaimed[inv]
+	f.mu.Unlock()
+	if unclaimed {
+		return bot.Conversation{}, bot.Errorf(bot.CodeConflict, "invoice %s has no payment claim awaiting confirmation", inv)
+	}
 	return f.record(id, agent, "confirm "+inv)
+}
+func (f *fakeAgents) ConfirmPaymentAsAdmin(_ context.Context, id, admin, inv string) (bot.Conversation, error) {
+	return f.record(id, admin, "admin-confirm "+inv)
 }
 func (f *fakeAgents) RejectPayment(_ context.Context, id, agent, inv, reason string) (bot.Conversation, error) {
 	return f.record(id, agent, "reject "+inv+" "+reason)
@@ -111,8 +123,9 @@ func newConsoleEnv(t *testing.T, withLinks bool) *consoleEnv {
 	return newConsoleEnvWith(t, withLinks, nil)
 }
 
-// newConsoleEnvWith is newConsoleEnv with the given limits (nil: defaults).
-func newConsoleEnvWith(t *testing.T, withLinks bool, lim *Limits) *consoleEnv {
+// newConsoleEnvWith is newConsoleEnv with adjust applied to the deps
+// before the app is built.
+func newConsoleEnvWith(t *testing.T, withLinks bool, adjust func(*Deps)) *consoleEnv {
 	t.Helper()
 	st := storetest.OpenSQLite(t)
 	ctx := context.Background()
@@ -152,10 +165,13 @@ func newConsoleEnvWith(t *testing.T, withLinks bool, lim *Limits) *consoleEnv {
 	t.Cleanup(func() { env.coord.Close() })
 	deps := Deps{Store: st, Coord: env.coord, Clock: clock.NewOffset(), Policy: policy.Default(), Location: time.UTC,
 		APIToken: consoleToken, Simulator: true, Agents: env.agents,
-		Console: ConsoleDeps{Catalog: catalog, Locale: "pt-BR"}, Limits: lim}
+		Console: ConsoleDeps{Catalog: catalog, Locale: "pt-BR"}}
 	if withLinks {
 		env.links = &fakeLinks{}
 		deps.Links = env.links
+	}
+	if adjust != nil {
+		adjust(&deps)
 	}
 	env.app, env.srv, err = newApp(deps)
 	if err != nil {
@@ -171,6 +187,8 @@ type browser struct {
 	jar  map[string]string
 	csrf string // the signed-in session's token, read from a page
 	lang string
+	// headers go on every request (e.g. the address a proxy reports).
+	headers []string
 }
 
 func (e *consoleEnv) browser(t *testing.T) *browser {
@@ -195,6 +213,7 @@ func (b *browser) do(method, path string, form url.Values, headers ...string) pa
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
 	req.Header.Set("Accept-Language", b.lang)
+	headers = append(append([]string(nil), b.headers...), headers...)
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}

@@ -22,8 +22,12 @@ type AgentActions interface {
 	Resolve(ctx context.Context, conversationID, agent string) (bot.Conversation, error)
 	// ConfirmPayment records that agent checked the debtor's receipt: the
 	// claimed invoices (or only invoiceID, when given) become paid locally
-	// and the billing system is told.
+	// and the billing system is told. An invoice without a pending claim is
+	// a conflict.
 	ConfirmPayment(ctx context.Context, conversationID, agent, invoiceID string) (bot.Conversation, error)
+	// ConfirmPaymentAsAdmin is ConfirmPayment by an admin, who may also mark
+	// a named invoice paid without a claim; the transcript says so.
+	ConfirmPaymentAsAdmin(ctx context.Context, conversationID, admin, invoiceID string) (bot.Conversation, error)
 	// RejectPayment records that the receipt did not prove payment: the
 	// collection resumes and the debtor is told politely.
 	RejectPayment(ctx context.Context, conversationID, agent, invoiceID, reason string) (bot.Conversation, error)

@@ -171,6 +171,7 @@ func (s *server) routes(app *fiber.App) {
 	s.consoleRoutes(app)
 	if s.Simulator {
 		app.Get("/sim", s.simPage)
+		app.Post("/sim/login", s.simSignIn)
 		v1.Post("/sim/inbound", page, s.simInbound)
 		v1.Post("/sim/clock", page, s.simClock)
 		v1.Get("/sim/outbox", page, s.simOutbox)

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -28,14 +29,47 @@ const (
 	defaultIdle      = 12 * time.Hour
 	defaultAbsolute  = 72 * time.Hour
 	touchEvery       = time.Minute
-	loginIPLimit     = 5
-	loginNameLimit   = 10
-	loginNameWindow  = 15 * time.Minute
 	localsSession    = "console_session"
 	localsAgent      = "agent"
 	localsRole       = "role"
 	localsAgentState = "console_agent"
 )
+
+// Sign-in limits. Every attempt from an address counts against
+// loginIPLimit a minute, whatever the name (password spraying). Failures
+// count per (name, address) pair only: the first loginFreeFailures cost
+// nothing, then each one doubles the pair's wait from 30 s up to
+// loginMaxBackoff; loginFailureWindow without a failure starts the count
+// again, and a success clears it. Nobody can lock another address out of
+// an account, because no limit counts per name alone.
+const (
+	loginIPLimit       = 10
+	loginFreeFailures  = 2
+	loginFirstBackoff  = 30 * time.Second
+	loginMaxBackoff    = 15 * time.Minute
+	loginFailureWindow = 15 * time.Minute
+)
+
+// loginBackoff is how long a (name, address) pair waits after its
+// failures-th failure: nothing for the first two, then 30 s, 1, 2, 4 and
+// 8 minutes, and 15 minutes from the eighth on.
+func loginBackoff(failures int) time.Duration {
+	n := failures - loginFreeFailures
+	if n <= 0 {
+		return 0
+	}
+	if n > 6 {
+		return loginMaxBackoff
+	}
+	return min(loginFirstBackoff<<(n-1), loginMaxBackoff)
+}
+
+// loginKey identifies a (name, address) pair without keeping the name: it
+// may be a password typed into the wrong field.
+func loginKey(name, ip string) string {
+	sum := sha256.Sum256([]byte("quita login v1\x00" + name + "\x00" + ip))
+	return hex.EncodeToString(sum[:])
+}
 
 // dummyHash is compared against when the agent does not exist, so a login
 // for an unknown name costs as much as one with a wrong password. It is
@@ -75,11 +109,14 @@ func hashSessionID(id string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// consoleAgent is the signed-in agent of a request.
+// consoleAgent is the signed-in agent of a request. SessionHash is the id
+// hash of its console session.
 type consoleAgent struct {
-	Name string
-	Role string
-	CSRF string
+	ID          string
+	Name        string
+	Role        string
+	CSRF        string
+	SessionHash string
 }
 
 func (a consoleAgent) admin() bool { return a.Role == store.RoleAdmin }
@@ -135,7 +172,7 @@ func (s *server) consoleSession(c *fiber.Ctx) (consoleAgent, bool) {
 			s.log.Warn("console session touch failed", "err", err)
 		}
 	}
-	a := consoleAgent{Name: agent.Name, Role: agent.Role, CSRF: sess.CSRF}
+	a := consoleAgent{ID: agent.ID, Name: agent.Name, Role: agent.Role, CSRF: sess.CSRF, SessionHash: hash}
 	c.Locals(localsAgentState, a)
 	c.Locals(localsAgent, a.Name)
 	c.Locals(localsRole, a.Role)
@@ -249,22 +286,59 @@ func (cs *console) login(c *fiber.Ctx) error {
 	}
 	password := c.FormValue("password")
 	ctx := c.UserContext()
-	if !cs.allowLogin(ctx, "quita:login:"+c.IP(), loginIPLimit, time.Minute) ||
-		!cs.allowLogin(ctx, "quita:login:name:"+name, loginNameLimit, loginNameWindow) {
+	ip := cs.clientIP(c)
+	if !cs.allowLogin(ctx, "quita:login:"+ip, loginIPLimit, time.Minute) {
+		cs.log.Info("console login refused", "reason", "too many attempts from this address", "ip", ip)
 		c.Set(fiber.HeaderRetryAfter, "60")
+		return cs.renderLogin(c, fiber.StatusTooManyRequests, next, t["errTooMany"])
+	}
+	// The pair's backoff is checked before the password, so a blocked pair
+	// learns nothing from trying.
+	key := loginKey(name, ip)
+	blocked, err := cs.Store.LoginBlockedUntil(ctx, key)
+	if err != nil {
+		return err
+	}
+	if wait := blocked.Sub(cs.now()); wait > 0 {
+		cs.log.Info("console login refused", "reason", "waiting after failed attempts", "ip", ip, "wait", wait.Round(time.Second))
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int((wait+time.Second-1)/time.Second)))
 		return cs.renderLogin(c, fiber.StatusTooManyRequests, next, t["errTooMany"])
 	}
 	agent, hash, err := cs.Store.AgentCredentials(ctx, name)
 	if err != nil && bot.ErrorCodeOf(err) != bot.CodeNotFound {
 		return err
 	}
-	if err != nil || name == "" {
+	known := err == nil && name != ""
+	if !known {
 		hash = string(dummyHash())
 	}
 	pwOK := bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) == nil
-	if err != nil || name == "" || !pwOK || agent.Disabled {
-		cs.log.Info("console login refused", "agent", name, "ip", c.IP())
+	if !known || !pwOK || agent.Disabled {
+		n, until, err := cs.Store.RecordLoginFailure(ctx, key, cs.now(), loginFailureWindow, loginBackoff)
+		if err != nil {
+			return err
+		}
+		// What was typed stays out of the log: an unknown name may be a
+		// password typed into the wrong field. A known account is named.
+		reason, who := "wrong name or password", "(no such account)"
+		if known {
+			who = agent.Name
+			if agent.Disabled && pwOK {
+				reason = "account disabled"
+			}
+		}
+		attrs := []any{"reason", reason, "agent", who, "ip", ip, "failures", n}
+		if wait := until.Sub(cs.now()); wait > 0 {
+			attrs = append(attrs, "wait", wait.Round(time.Second))
+		}
+		cs.log.Info("console login refused", attrs...)
 		return cs.renderLogin(c, fiber.StatusUnauthorized, next, t["errLogin"])
+	}
+	if err := cs.Store.ClearLoginFailures(ctx, key); err != nil {
+		return err
+	}
+	if _, err := cs.Store.DeleteStaleLoginFailures(ctx, cs.now().Add(-loginFailureWindow)); err != nil {
+		cs.log.Warn("sweeping login failures failed", "err", err)
 	}
 	if old := c.Cookies(sessionCookie); old != "" {
 		if err := cs.Store.DeleteConsoleSession(ctx, hashSessionID(old)); err != nil {
@@ -287,7 +361,7 @@ func (cs *console) login(c *fiber.Ctx) error {
 	}
 	cs.setSessionCookie(c, id, now.Add(cs.absoluteTimeout()))
 	c.Cookie(&fiber.Cookie{Name: loginCSRFCookie, Value: "", Path: "/console/login", HTTPOnly: true, MaxAge: -1, Expires: time.Unix(1, 0)})
-	cs.log.Info("console login", "agent", agent.Name)
+	cs.log.Info("console login", "agent", agent.Name, "ip", ip)
 	return c.Redirect(next, fiber.StatusSeeOther)
 }
 
@@ -305,12 +379,16 @@ func (cs *console) allowLogin(ctx context.Context, key string, limit int, window
 	return ok
 }
 
-// logout ends the session server-side, so a copied cookie dies with it.
+// logout ends the session server-side, so a copied cookie dies with it,
+// and with it every simulator session it opened and this browser's own.
 func (cs *console) logout(c *fiber.Ctx) error {
 	if raw := c.Cookies(sessionCookie); raw != "" {
 		if err := cs.Store.DeleteConsoleSession(c.UserContext(), hashSessionID(raw)); err != nil {
 			return err
 		}
+	}
+	if err := cs.endSimSession(c); err != nil {
+		return err
 	}
 	clearCookie(c, sessionCookie)
 	return c.Redirect("/console/login", fiber.StatusSeeOther)

@@ -245,12 +245,17 @@ func (s *server) simOutbox(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"messages": out})
 }
 
-// simPage serves the chat page; a ?token= link starts a session first.
+// simPage serves the chat page; a ?code= link (printed at start) starts a
+// session first. The API token is never taken from the URL, where logs
+// and browser history would keep it: the sign-in form posts it.
 func (s *server) simPage(c *fiber.Ctx) error {
-	if c.Query("token") != "" {
-		return s.startSimSession(c)
+	if c.Query("code") != "" {
+		return s.signInWithCode(c)
 	}
-	if !s.validSimSession(c.Cookies(simCookie)) {
+	if c.Query("token") != "" {
+		return s.simLoginPage(c, fiber.StatusUnauthorized)
+	}
+	if _, ok := s.simPrincipal(c); !ok {
 		return s.simLoginPage(c, fiber.StatusUnauthorized)
 	}
 	lang := s.uiLang(c)
@@ -284,7 +289,11 @@ func simScriptText(lang string) map[string]string {
 }
 
 func (s *server) simLoginPage(c *fiber.Ctx, status int) error {
-	return s.render(c, status, "sim_login.html", struct{ Invalid bool }{Invalid: c.Query("token") != ""})
+	return s.render(c, status, "sim_login.html", struct {
+		Invalid, TokenInURL bool
+		Minutes             int
+	}{Invalid: c.Query("code") != "" || c.Method() == fiber.MethodPost, TokenInURL: c.Query("token") != "",
+		Minutes: int(SimCodeTTL / time.Minute)})
 }
 
 func (s *server) render(c *fiber.Ctx, status int, name string, data any) error {

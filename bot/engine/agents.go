@@ -107,25 +107,52 @@ func (e *Engine) Resolve(ctx context.Context, conversationID, agent string) (bot
 
 // ConfirmPayment records that agent checked the debtor's receipt: the
 // claimed invoices (or invoiceID alone) become paid here, the billing
-// system hears the claim confirmed, and the debtor is thanked.
+// system hears the claim confirmed, and the debtor is thanked. Only an
+// invoice with a pending claim (the debtor said they paid and sent a
+// receipt) can be confirmed: without one it is a conflict, since nothing
+// was checked. Marking any other invoice paid is ConfirmPaymentAsAdmin.
 func (e *Engine) ConfirmPayment(ctx context.Context, conversationID, agent, invoiceID string) (bot.Conversation, error) {
+	return e.confirmPayment(ctx, conversationID, agent, invoiceID, false)
+}
+
+// ConfirmPaymentAsAdmin is ConfirmPayment by an admin, who may also mark a
+// named open invoice paid without a pending claim (a payment seen outside
+// the chat). The transcript names the admin and says no claim was pending.
+func (e *Engine) ConfirmPaymentAsAdmin(ctx context.Context, conversationID, admin, invoiceID string) (bot.Conversation, error) {
+	return e.confirmPayment(ctx, conversationID, admin, invoiceID, true)
+}
+
+func (e *Engine) confirmPayment(ctx context.Context, conversationID, agent, invoiceID string, admin bool) (bot.Conversation, error) {
 	return e.agentAction(ctx, conversationID, agent, func(tc *turnContext) (flows.Result, *bot.TranscriptEntry, []string, error) {
 		if tc.conv.Agent != "" && tc.conv.Agent != agent {
 			return flows.Result{}, nil, nil, heldBy(tc.conv)
 		}
 		invs, err := receiptInvoices(tc, invoiceID)
 		if err != nil {
+			if !admin && invoiceID == "" && bot.ErrorCodeOf(err) == bot.CodeInvalid {
+				return flows.Result{}, nil, nil, bot.Errorf(bot.CodeConflict,
+					"no payment claim awaits confirmation in this conversation; only an admin may mark an invoice paid without one")
+			}
 			return flows.Result{}, nil, nil, err
 		}
 		ids := make([]string, len(invs))
+		unclaimed := false
 		for i, inv := range invs {
 			ids[i] = inv.ID
+			unclaimed = unclaimed || tc.env.Collections[inv.ID].Status != bot.CollectionClaimed
+		}
+		if unclaimed && !admin {
+			return flows.Result{}, nil, nil, bot.Errorf(bot.CodeConflict,
+				"invoice %s has no payment claim awaiting confirmation; only an admin may mark it paid without one", strings.Join(ids, ", "))
 		}
 		res := flows.ReceiptConfirmed(tc.conv.State, tc.mem, invs, agent, tc.env)
 		if tc.conv.Agent == "" && tc.conv.Status == bot.StatusNeedsAgent {
 			tc.conv.Status = bot.StatusOpen
 		}
 		note := "confirmed the payment of " + strings.Join(ids, ", ")
+		if unclaimed {
+			note = "(admin) marked " + strings.Join(ids, ", ") + " paid without a pending payment claim"
+		}
 		return res, e.agentEntry(tc, agent, note, res.State), ids, nil
 	})
 }

@@ -189,7 +189,9 @@ func TestAgentConfirmsOrRejectsAReceipt(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		a := newAgentRig(t, st)
 		_, err := a.engine.ConfirmPayment(a.ctx, a.conv, "ana", "")
-		wantCode(t, err, bot.CodeInvalid) // nothing claimed yet
+		wantCode(t, err, bot.CodeConflict) // nothing claimed yet
+		_, err = a.engine.ConfirmPaymentAsAdmin(a.ctx, a.conv, "root", "")
+		wantCode(t, err, bot.CodeInvalid) // an admin must name the invoice
 		_, err = a.engine.ConfirmPayment(a.ctx, a.conv, "ana", "INV-404")
 		wantCode(t, err, bot.CodeNotFound)
 
@@ -366,6 +368,32 @@ func TestIdleHeldConversationsAreHandedBack(t *testing.T) {
 		}
 		if n, _ := a.engine.ReleaseIdle(a.ctx); n != 0 {
 			t.Fatal("released twice")
+		}
+	})
+}
+
+// An agent can only confirm a pending claim: marking an invoice nobody
+// claimed as paid is a conflict, and leaves it open. An admin may, and the
+// transcript records it as the admin's decision.
+func TestConfirmingAPaymentWithoutAClaimIsAnAdminAction(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		a := newAgentRig(t, st)
+		_, err := a.engine.ConfirmPayment(a.ctx, a.conv, "ana", "INV-1")
+		wantCode(t, err, bot.CodeConflict)
+		if inv, _ := a.st.Invoice(a.ctx, "INV-1"); inv.Status != bot.InvoiceOpen {
+			t.Fatalf("an agent marked an unclaimed invoice %s", inv.Status)
+		}
+		if evs := a.events("payment.claimed"); len(evs) != 0 {
+			t.Fatalf("billing was told of a confirmation nobody checked: %+v", evs)
+		}
+		if _, err := a.engine.ConfirmPaymentAsAdmin(a.ctx, a.conv, "root", "INV-1"); err != nil {
+			t.Fatal(err)
+		}
+		if inv, _ := a.st.Invoice(a.ctx, "INV-1"); inv.Status != bot.InvoicePaid {
+			t.Fatalf("admin confirmation left the invoice %s", inv.Status)
+		}
+		if !a.hasEntry("agent:root", "root (admin) marked INV-1 paid without a pending payment claim") {
+			t.Fatal("the admin's decision is not in the transcript")
 		}
 	})
 }

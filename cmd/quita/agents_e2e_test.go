@@ -7,8 +7,9 @@ import (
 )
 
 // TestAgentActionsOverTheAPI drives the API twins of the console: a debtor
-// asks for a person, an agent takes over, replies (delivered through the
-// simulator), a second agent is refused, the agent hands back and resolves.
+// asks for a person, the API token's principal ("api") takes over, replies
+// (delivered through the simulator), hands back and resolves; naming
+// another agent in the body is refused, since the token is not them.
 func TestAgentActionsOverTheAPI(t *testing.T) {
 	for name, envFor := range backendEnvs(t) {
 		t.Run(name, func(t *testing.T) {
@@ -34,27 +35,27 @@ func TestAgentActionsOverTheAPI(t *testing.T) {
 				status int
 				check  func()
 			}{
-				{"/takeover", map[string]string{"agent": "ana"}, 200, func() {
-					if c.Agent != "ana" || c.State != "with_agent" || c.Status != "open" {
-						t.Fatalf("after takeover: %+v", c)
+				{"/takeover", map[string]string{"agent": "ana"}, 403, func() {
+					if e.Error.Code != "forbidden" || !strings.Contains(e.Error.Message, "acts as api") {
+						t.Fatalf("the token naming an agent: %+v", e)
 					}
 				}},
-				{"/takeover", map[string]string{"agent": "bia"}, 409, func() {
-					if e.Error.Code != "conflict" || !strings.Contains(e.Error.Message, "held by ana") {
-						t.Fatalf("second agent: %+v", e)
+				{"/takeover", nil, 200, func() {
+					if c.Agent != "api" || c.State != "with_agent" || c.Status != "open" {
+						t.Fatalf("after takeover: %+v", c)
 					}
 				}},
 				{"/messages", map[string]string{"text": ""}, 422, nil},
 				{"/messages", []byte("{not json"), 400, nil},
 				{"/messages", map[string]string{"text": "Oi Maria, aqui é a Ana. Como posso ajudar?"}, 200, nil},
-				{"/release", map[string]string{"agent": "bia"}, 409, nil},
+				{"/release", map[string]string{"agent": "bia"}, 403, nil},
 				{"/release", nil, 200, func() {
 					if c.Agent != "" || c.State != "menu" {
 						t.Fatalf("after release: %+v", c)
 					}
 				}},
 				{"/payments/confirm", nil, 422, nil}, // no receipt awaits confirmation
-				{"/resolve", map[string]string{"agent": "ana"}, 200, func() {
+				{"/resolve", map[string]string{"agent": "api"}, 200, func() {
 					if c.Status != "resolved" {
 						t.Fatalf("after resolve: %+v", c)
 					}
@@ -76,7 +77,7 @@ func TestAgentActionsOverTheAPI(t *testing.T) {
 					s.check()
 				}
 			}
-			if st := q.call("POST", "/v1/conversations/cnv_nope/takeover", map[string]string{"agent": "ana"}, &e); st != 404 {
+			if st := q.call("POST", "/v1/conversations/cnv_nope/takeover", nil, &e); st != 404 {
 				t.Fatalf("unknown conversation: %d", st)
 			}
 
@@ -87,7 +88,7 @@ func TestAgentActionsOverTheAPI(t *testing.T) {
 			for !found && time.Now().Before(deadline) {
 				q.call("GET", "/v1/sim/outbox?to="+maria, nil, &outbox)
 				for _, m := range outbox.Messages {
-					found = found || m.Text == "*ana* (Quita Demo):\nOi Maria, aqui é a Ana. Como posso ajudar?"
+					found = found || m.Text == "*api* (Quita Demo):\nOi Maria, aqui é a Ana. Como posso ajudar?"
 				}
 				time.Sleep(20 * time.Millisecond)
 			}
@@ -104,7 +105,7 @@ func TestAgentActionsOverTheAPI(t *testing.T) {
 					authors = append(authors, en.Author+" "+en.Direction)
 				}
 			}
-			want := "agent:ana system,agent:ana system,agent:ana out,agent:ana system,agent:ana system"
+			want := "agent:api system,agent:api system,agent:api out,agent:api system,agent:api system"
 			if strings.Join(authors, ",") != want {
 				t.Fatalf("agent entries %v, want %s", authors, want)
 			}

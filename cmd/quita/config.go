@@ -39,12 +39,16 @@ type config struct {
 	ShutdownTimeout      time.Duration
 	// PublicURL is where the outside world reaches this service; transports
 	// that hand media to a third party (the Cloud API) link to it.
-	PublicURL             string
-	Cloud                 cloudConfig
-	Limits                web.Limits // connections, timeouts, live streams (limits.go)
-	limitValues           limitValues
-	timezoneName, waValue string
-	simValue              string
+	PublicURL string
+	Cloud     cloudConfig
+	Limits    web.Limits // connections, timeouts, live streams (limits.go)
+	// Proxies are the reverse proxies whose client-address header is
+	// believed (QUITA_TRUSTED_PROXY_HEADER, QUITA_TRUSTED_PROXIES).
+	Proxies                    web.TrustedProxies
+	limitValues                limitValues
+	proxyHeader, proxyNetworks string
+	timezoneName, waValue      string
+	simValue                   string
 	// policyExplicit: QUITA_CONFIG was given, so the file must exist.
 	policyExplicit bool
 	// tokenGenerated: the API token was generated at this start, so it may
@@ -74,6 +78,8 @@ func (c *config) settings() []setting {
 		{"QUITA_CONFIG", "./quita.yaml", "policy YAML file (built-in policy when absent)", &c.PolicyPath},
 		{"QUITA_LOG_LEVEL", "info", "debug, info, warn or error", &c.LogLevel},
 		{"QUITA_PUBLIC_URL", "", "https://… address of this service as the outside world reaches it (media links)", &c.PublicURL},
+		{"QUITA_TRUSTED_PROXY_HEADER", "", "header a trusted reverse proxy puts the client's address in, e.g. X-Forwarded-For (empty: none)", &c.proxyHeader},
+		{"QUITA_TRUSTED_PROXIES", "", "comma-separated CIDRs or addresses of the proxies whose header is believed", &c.proxyNetworks},
 		{"QUITA_CLOUDAPI_PHONE_NUMBER_ID", "", "WhatsApp Cloud API phone number id (empty: Cloud API off)", &c.Cloud.PhoneNumberID},
 		{"QUITA_CLOUDAPI_TOKEN", "", "Cloud API access token (a system user token)", &c.Cloud.Token},
 		{"QUITA_CLOUDAPI_APP_SECRET", "", "Meta app secret that signs Cloud API webhooks", &c.Cloud.AppSecret},
@@ -198,6 +204,17 @@ func (c *config) validate() error {
 		if err := checkHTTPURL("QUITA_PUBLIC_URL", c.PublicURL); err != nil {
 			return err
 		}
+	}
+	if c.Proxies, err = web.ParseTrustedProxies(c.proxyHeader, c.proxyNetworks); err != nil {
+		return fmt.Errorf("QUITA_TRUSTED_PROXIES: %v", err)
+	}
+	switch {
+	case c.Proxies.Header != "" && len(c.Proxies.Networks) == 0:
+		// Believing the header from anybody would let any client choose
+		// its address, and so dodge every per-address limit.
+		return fmt.Errorf("QUITA_TRUSTED_PROXIES: required with QUITA_TRUSTED_PROXY_HEADER (the proxies' addresses, e.g. 10.0.0.0/8)")
+	case c.Proxies.Header == "" && len(c.Proxies.Networks) > 0:
+		return fmt.Errorf("QUITA_TRUSTED_PROXY_HEADER: required with QUITA_TRUSTED_PROXIES (e.g. X-Forwarded-For)")
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

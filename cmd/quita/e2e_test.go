@@ -45,7 +45,11 @@ type instance struct {
 }
 
 var listening = regexp.MustCompile(`listening on (http://\S+)`)
-var simLink = regexp.MustCompile(`/sim\?token=([^<\s]\S*)`)
+var simLink = regexp.MustCompile(`/sim\?code=(\S+)`)
+
+// printedToken finds the API token in the start-up output: generated
+// ("shown only now") or in the demo's curl line.
+var printedToken = regexp.MustCompile(`(?:generated QUITA_API_TOKEN[^\n]*\n\s+|Authorization: Bearer )([^'\s]+)`)
 
 // startQuita runs the service with env on a free port and waits until it
 // listens. stop cancels it as SIGTERM would and returns the exit status.
@@ -91,9 +95,13 @@ func startQuita(t *testing.T, env map[string]string, args ...string) *instance {
 	t.Cleanup(func() { inst.stop() })
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
-		if m := listening.FindStringSubmatch(inst.stdout.String()); m != nil {
-			inst.base = m[1]
-			break
+		// The welcome ends with the health line; the links before it (a
+		// sign-in code is stored first) must all be there to be read.
+		if out := inst.stdout.String(); strings.Contains(out, "  health:") {
+			if m := listening.FindStringSubmatch(out); m != nil {
+				inst.base = m[1]
+				break
+			}
 		}
 		select {
 		case c := <-done:
@@ -106,7 +114,7 @@ func startQuita(t *testing.T, env map[string]string, args ...string) *instance {
 		t.Fatalf("quita did not start: %s %s", inst.stdout.String(), inst.stderr.String())
 	}
 	inst.token = env["QUITA_API_TOKEN"]
-	if m := simLink.FindStringSubmatch(inst.stdout.String()); m != nil {
+	if m := printedToken.FindStringSubmatch(inst.stdout.String()); m != nil {
 		inst.token = m[1]
 	}
 	return inst
@@ -333,12 +341,24 @@ func TestSimulatorPageAndOperations(t *testing.T) {
 	if resp := get("/sim", nil); resp.StatusCode != 401 {
 		t.Fatalf("/sim without a session: %d", resp.StatusCode)
 	}
-	if resp := get("/sim?token=wrong", nil); resp.StatusCode != 401 {
-		t.Fatalf("/sim with a wrong token: %d", resp.StatusCode)
+	if resp := get("/sim?code=wrong", nil); resp.StatusCode != 401 {
+		t.Fatalf("/sim with a wrong code: %d", resp.StatusCode)
 	}
-	resp := get("/sim?token="+q.token, nil)
+	// The printed link carries a single-use code, never the token.
+	out := q.stdout.String()
+	m := simLink.FindStringSubmatch(out)
+	if m == nil || strings.Contains(m[0], q.token) {
+		t.Fatalf("no /sim?code= link, or it carries the token: %s", out)
+	}
+	if resp := get("/sim?token="+q.token, nil); resp.StatusCode != 401 {
+		t.Fatalf("the token in a URL still signs in: %d", resp.StatusCode)
+	}
+	resp := get("/sim?code="+m[1], nil)
 	if resp.StatusCode != 303 || resp.Header.Get("Location") != "/sim" {
-		t.Fatalf("token link did not redirect to the clean URL: %d %v", resp.StatusCode, resp.Header)
+		t.Fatalf("code link did not redirect to the clean URL: %d %v", resp.StatusCode, resp.Header)
+	}
+	if again := get("/sim?code="+m[1], nil); again.StatusCode != 401 {
+		t.Fatalf("the code worked twice: %d", again.StatusCode)
 	}
 	var session *http.Cookie
 	for _, c := range resp.Cookies() {
@@ -477,7 +497,7 @@ func TestTheTokenIsPrintedOnlyWhenGenerated(t *testing.T) {
 	}
 	first.stop()
 	second := startQuita(t, env)
-	if strings.Contains(second.stdout.String(), first.token) || !strings.Contains(second.stdout.String(), "token=<QUITA_API_TOKEN>") {
+	if strings.Contains(second.stdout.String(), first.token) || !strings.Contains(second.stdout.String(), "sign in with QUITA_API_TOKEN") {
 		t.Fatalf("a later start printed the token: %s", second.stdout.String())
 	}
 }

@@ -310,7 +310,7 @@ func (s *service) listenAndServe(ctx context.Context, stdout io.Writer) error {
 	}
 	ln := s.listener
 	s.listener = nil // app.Listener owns it from here and closes it on shutdown
-	s.printWelcome(stdout, ln.Addr().String())
+	s.printWelcome(ctx, stdout, ln.Addr().String())
 
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	var workers sync.WaitGroup
@@ -384,7 +384,7 @@ func (s *service) recoverLoop(ctx context.Context) {
 	}
 }
 
-func (s *service) printWelcome(w io.Writer, addr string) {
+func (s *service) printWelcome(ctx context.Context, w io.Writer, addr string) {
 	host := addr
 	if h, port, err := net.SplitHostPort(addr); err == nil && (h == "::" || h == "0.0.0.0" || h == "") {
 		host = "localhost:" + port
@@ -399,7 +399,18 @@ func (s *service) printWelcome(w io.Writer, addr string) {
 		token = s.cfg.APIToken
 	}
 	if s.cfg.Simulator {
-		fmt.Fprintf(w, "  chat as a debtor:  http://%s/sim?token=%s\n", host, token)
+		// The link carries a single-use code that works for a few minutes,
+		// never the token: terminals, logs and browser history keep links.
+		link := "http://" + host + "/sim  (sign in with QUITA_API_TOKEN, or from the console as an admin)"
+		if s.cfg.tokenGenerated || s.cfg.Demo {
+			code, err := web.NewSimSignInCode(ctx, s.store, s.cfg.APIToken, time.Now())
+			if err != nil {
+				s.log.Warn("could not make a sign-in link for /sim", "err", err)
+			} else {
+				link = fmt.Sprintf("http://%s/sim?code=%s  (works once, within %d minutes)", host, code, int(web.SimCodeTTL/time.Minute))
+			}
+		}
+		fmt.Fprintf(w, "  chat as a debtor:  %s\n", link)
 	}
 	if s.cfg.Demo {
 		fmt.Fprintf(w, "  demo debtors:      %s\n", strings.Join(demoPhones(), ", "))
