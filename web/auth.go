@@ -219,6 +219,10 @@ func (s *server) signInWithCode(c *fiber.Ctx) error {
 // (so it never sits in a URL). It is rate-limited per address like the
 // console's login.
 func (s *server) simSignIn(c *fiber.Ctx) error {
+	// Anyone may post here: only a sign-in form's worth is read.
+	if err := readBody(c, loginBodyLimit); err != nil {
+		return err
+	}
 	ip := s.clientIP(c)
 	if !sameOrigin(c) {
 		return s.simLoginPage(c, fiber.StatusForbidden)

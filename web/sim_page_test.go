@@ -1,7 +1,9 @@
 package web
 
 import (
+	"context"
 	"io"
+	"net/url"
 	"net/http/httptest"
 	"regexp"
 	"strings"
@@ -14,16 +16,22 @@ import (
 	"github.com/quitabot/quita/store/storetest"
 )
 
-// simPageIn signs in with the /sim?token= link and returns the chat page
-// as a browser asking for acceptLanguage gets it.
+// simPageIn signs in with a /sim?code= link and returns the chat page as
+// a browser asking for acceptLanguage gets it.
 func simPageIn(t *testing.T, acceptLanguage string) string {
 	t.Helper()
-	app, err := New(Deps{Store: storetest.OpenSQLite(t), Coord: coord.NewMemory(), Clock: clock.NewOffset(), Policy: policy.Default(),
+	st := storetest.OpenSQLite(t)
+	clk := clock.NewOffset()
+	app, err := New(Deps{Store: st, Coord: coord.NewMemory(), Clock: clk, Policy: policy.Default(),
 		Location: time.UTC, APIToken: "0123456789abcdef", Simulator: true, Console: ConsoleDeps{Locale: "pt-BR"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, err := app.Test(httptest.NewRequest("GET", "/sim?token=0123456789abcdef", nil))
+	code, err := NewSimSignInCode(context.Background(), st, "0123456789abcdef", clk.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := app.Test(httptest.NewRequest("GET", "/sim?code="+url.QueryEscape(code), nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +42,7 @@ func simPageIn(t *testing.T, acceptLanguage string) string {
 		}
 	}
 	if cookie == "" {
-		t.Fatalf("the token link set no session: %d %v", resp.StatusCode, resp.Header)
+		t.Fatalf("the sign-in link set no session: %d %v", resp.StatusCode, resp.Header)
 	}
 	req := httptest.NewRequest("GET", "/sim", nil)
 	req.Header.Set("Cookie", cookie)
