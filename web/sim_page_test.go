@@ -3,8 +3,8 @@ package web
 import (
 	"context"
 	"io"
-	"net/url"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"

@@ -9,10 +9,8 @@ import (
 	"net"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	qrcode "github.com/skip2/go-qrcode"
 
 	"github.com/quitabot/quita/bot"
@@ -30,24 +28,6 @@ import (
 	"github.com/quitabot/quita/web"
 	"github.com/quitabot/quita/webhooks"
 )
-
-// redisLog takes go-redis's own log lines, which it otherwise prints to
-// stderr with the standard logger ("redis: … failed to dial after 5
-// attempts", once per pool retry) ahead of the one line that says why
-// start-up failed. The same failures reach Quita as errors, which it
-// reports itself; the library's lines go to the service log at debug level.
-var redisLog = &redisLogger{}
-
-func init() { redis.SetLogger(redisLog) }
-
-type redisLogger struct{ log atomic.Pointer[slog.Logger] }
-
-// Printf implements go-redis's internal.Logging.
-func (r *redisLogger) Printf(ctx context.Context, format string, v ...any) {
-	if l := r.log.Load(); l != nil {
-		l.DebugContext(ctx, "redis: "+fmt.Sprintf(format, v...))
-	}
-}
 
 // realClock is the production clock; the simulator is off, so nothing may
 // move it.
@@ -119,7 +99,7 @@ func start(ctx context.Context, cfg *config, stdout, stderr io.Writer) (_ *servi
 	}
 	level := map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError}[cfg.LogLevel]
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	redisLog.log.Store(log)
+	coord.SetLibraryLogger(log)
 	if !found {
 		log.Info("using the built-in policy", "path", cfg.PolicyPath)
 	}
