@@ -77,17 +77,24 @@ func (s *server) agentHandler(act agentAction) fiber.Handler {
 // principal that requireAuth set — a console session's agent, the admin
 // who opened the simulator page, or "api" for the bearer token and a
 // simulator page signed in with it. A name in the body is never taken on
-// its word; it may only repeat the principal (so clients written against
-// `{"agent":"ana"}` still work when signed in as ana).
+// its word. A session naming someone else is refused (403). A bearer-token
+// call naming an agent — the form contract §4.4 documents, `{"agent":"ana"}`
+// — still works, but acts as "api", which the X-Quita-Acting-Agent header
+// and the transcript say: an integration keeps working, and nobody can
+// write "as ana" without signing in as ana (README "Sessions and sign-in").
 func (s *server) actingAgent(c *fiber.Ctx, named string) (string, error) {
 	principal, _ := c.Locals(localsAgent).(string)
 	if principal == "" {
 		return "", bot.Errorf(bot.CodeUnauthenticated, "no signed-in agent or API token")
 	}
 	if named != "" && named != principal {
-		return "", bot.Errorf(bot.CodeForbidden,
-			"this request acts as %s and may not name another agent; to act as them, sign in to the console as them", principal)
+		if !s.validBearer(c.Get(fiber.HeaderAuthorization)) {
+			return "", bot.Errorf(bot.CodeForbidden,
+				"this request acts as %s and may not name another agent; to act as them, sign in to the console as them", principal)
+		}
+		s.log.Info("api call named an agent; acting as the api principal", "named", named)
 	}
+	c.Set("X-Quita-Acting-Agent", principal)
 	return principal, nil
 }
 

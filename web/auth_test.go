@@ -101,14 +101,10 @@ func TestSecuritySimSessionEndsWithLogoutAndDisable(t *testing.T) {
 func TestSecurityTheBodyCannotNameTheActingAgent(t *testing.T) {
 	env := newConsoleEnv(t, false)
 	anon := env.browser(t)
-	for _, body := range []string{`{"agent":"ana","text":"forged"}`, `{"agent":"root","text":"forged"}`} {
-		p := anon.api("POST", "/v1/conversations/cnv_1/messages", body, bearer...)
-		if p.status != fiber.StatusForbidden || !strings.Contains(p.body, `"code":"forbidden"`) {
-			t.Errorf("bearer writing %s: %d %s, want 403", body, p.status, p.body)
-		}
-	}
-	if p := anon.api("POST", "/v1/conversations/cnv_1/takeover", `{"agent":"bia"}`, bearer...); p.status != fiber.StatusForbidden {
-		t.Errorf("bearer taking over as bia: %d", p.status)
+	// The contract's form still works with the token, but acts as "api":
+	// the name in the body is not who the action is recorded as.
+	if p := anon.api("POST", "/v1/conversations/cnv_1/takeover", `{"agent":"bia"}`, bearer...); p.status != 200 {
+		t.Errorf("bearer taking over naming bia: %d %s", p.status, p.body)
 	}
 	if p := anon.api("POST", "/v1/conversations/cnv_1/messages", `{"text":"from the integration"}`, bearer...); p.status != 200 {
 		t.Fatalf("bearer reply: %d %s", p.status, p.body)
@@ -122,7 +118,7 @@ func TestSecurityTheBodyCannotNameTheActingAgent(t *testing.T) {
 	if p := root.api("POST", "/v1/conversations/cnv_1/messages", `{"agent":"ana","text":"forged"}`, simHeader, "1"); p.status != fiber.StatusForbidden {
 		t.Errorf("simulator session writing as ana: %d", p.status)
 	}
-	want := []string{"api reply from the integration", "api release"}
+	want := []string{"api takeover", "api reply from the integration", "api release"}
 	if got := env.agents.log(); strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Fatalf("actions %v, want %v", got, want)
 	}
