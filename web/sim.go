@@ -289,11 +289,14 @@ func simScriptText(lang string) map[string]string {
 }
 
 func (s *server) simLoginPage(c *fiber.Ctx, status int) error {
+	lang := s.uiLang(c)
 	return s.render(c, status, "sim_login.html", struct {
 		Invalid, TokenInURL bool
 		Minutes             int
+		Lang                string
+		T                   map[string]string
 	}{Invalid: c.Query("code") != "" || c.Method() == fiber.MethodPost, TokenInURL: c.Query("token") != "",
-		Minutes: int(SimCodeTTL / time.Minute)})
+		Minutes: int(SimCodeTTL / time.Minute), Lang: lang, T: consoleText[lang]})
 }
 
 func (s *server) render(c *fiber.Ctx, status int, name string, data any) error {

@@ -107,3 +107,25 @@ func TestSimAttachButtonHasAVisibleLabel(t *testing.T) {
 		}
 	}
 }
+
+// TestSimSignInPageFollowsTheBrowsersLanguage: the page asking for a
+// sign-in speaks the browser's language too.
+func TestSimSignInPageFollowsTheBrowsersLanguage(t *testing.T) {
+	app, err := New(Deps{Store: storetest.OpenSQLite(t), Coord: coord.NewMemory(), Clock: clock.NewOffset(), Policy: policy.Default(),
+		Location: time.UTC, APIToken: "0123456789abcdef", Simulator: true, Console: ConsoleDeps{Locale: "en"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for lang, want := range map[string]string{"pt-BR,pt;q=0.9": "Token da API", "en-US,en;q=0.9": "API token"} {
+		req := httptest.NewRequest("GET", "/sim", nil)
+		req.Header.Set("Accept-Language", lang)
+		resp, err := app.Test(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 401 || !strings.Contains(string(body), want) || strings.Contains(string(body), "&lt;") {
+			t.Errorf("%s: %d, want %q in\n%s", lang, resp.StatusCode, want, body)
+		}
+	}
+}
