@@ -30,9 +30,14 @@ type DueRunner func(ctx context.Context) ([]bot.OutboundMessage, error)
 
 // Debtor is a demo debtor listed on the simulator page.
 type Debtor struct {
-	Name    string
-	Phone   string
-	Summary string
+	Name  string
+	Phone string
+	// Open is how many invoices are open, Total what they add up to
+	// (formatted in the debtor's locale), Locale the debtor's language:
+	// the page words the summary in its own language.
+	Open   int
+	Total  string
+	Locale string
 }
 
 // Deps are the web layer's collaborators, wired by cmd/quita.

@@ -23,7 +23,10 @@ func simPageIn(t *testing.T, acceptLanguage string) string {
 	st := storetest.OpenSQLite(t)
 	clk := clock.NewOffset()
 	app, err := New(Deps{Store: st, Coord: coord.NewMemory(), Clock: clk, Policy: policy.Default(),
-		Location: time.UTC, APIToken: "0123456789abcdef", Simulator: true, Console: ConsoleDeps{Locale: "pt-BR"}})
+		Location: time.UTC, APIToken: "0123456789abcdef", Simulator: true, Console: ConsoleDeps{Locale: "pt-BR"},
+		Debtors: func(context.Context) []Debtor {
+			return []Debtor{{Name: "Maria Souza", Phone: "+5511988887777", Open: 2, Total: "R$ 259,90", Locale: "pt-BR"}}
+		}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,6 +65,7 @@ func TestSimPageFollowsTheBrowsersLanguage(t *testing.T) {
 	pt := simPageIn(t, "pt-BR,pt;q=0.9,en;q=0.8")
 	for _, want := range []string{`<html lang="pt-BR">`, "<summary>Quem é você?</summary>", "Você é o devedor.", ">Mover relógio<",
 		`placeholder="Digite uma mensagem"`, "Movendo o relógio…", // a label of the page's script
+		"2 em aberto · R$ 259,90", // the demo debtor's summary
 	} {
 		if !strings.Contains(pt, want) {
 			t.Errorf("the Portuguese /sim lacks %q", want)

@@ -105,7 +105,7 @@ func demoDebtors(ctx context.Context, st *store.Store) []web.Debtor {
 		for _, inv := range open {
 			total += inv.AmountCents
 		}
-		out = append(out, web.Debtor{Name: c.Name, Phone: c.Phone, Summary: fmt.Sprintf("%d open · %s · %s", len(open), locales.Money(c.Locale, total), c.Locale)})
+		out = append(out, web.Debtor{Name: c.Name, Phone: c.Phone, Open: len(open), Total: locales.Money(c.Locale, total), Locale: c.Locale})
 	}
 	return out
 }
