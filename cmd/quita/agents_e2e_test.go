@@ -35,9 +35,10 @@ func TestAgentActionsOverTheAPI(t *testing.T) {
 				status int
 				check  func()
 			}{
-				{"/takeover", map[string]string{"agent": "ana"}, 403, func() {
-					if e.Error.Code != "forbidden" || !strings.Contains(e.Error.Message, "acts as api") {
-						t.Fatalf("the token naming an agent: %+v", e)
+				// The contract's form: with the token it still works, as "api".
+				{"/takeover", map[string]string{"agent": "ana"}, 200, func() {
+					if c.Agent != "api" || c.State != "with_agent" || c.Status != "open" {
+						t.Fatalf("the token naming an agent: %+v", c)
 					}
 				}},
 				{"/takeover", nil, 200, func() {
@@ -48,8 +49,7 @@ func TestAgentActionsOverTheAPI(t *testing.T) {
 				{"/messages", map[string]string{"text": ""}, 422, nil},
 				{"/messages", []byte("{not json"), 400, nil},
 				{"/messages", map[string]string{"text": "Oi Maria, aqui é a Ana. Como posso ajudar?"}, 200, nil},
-				{"/release", map[string]string{"agent": "bia"}, 403, nil},
-				{"/release", nil, 200, func() {
+				{"/release", map[string]string{"agent": "bia"}, 200, func() {
 					if c.Agent != "" || c.State != "menu" {
 						t.Fatalf("after release: %+v", c)
 					}
