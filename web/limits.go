@@ -20,11 +20,11 @@ import (
 // gives the values cmd/quita starts from (QUITA_MAX_CONNS and friends).
 type Limits struct {
 	// MaxConns is how many connections are served at once; beyond it
-	// fasthttp answers 503 and closes. Every connection costs memory
+	// LimitListener answers 503 (JSON) and closes. Every connection costs memory
 	// (buffers, a goroutine), so this is the global memory bound.
 	MaxConns int
 	// MaxConnsPerIP caps the connections one client address may hold;
-	// beyond it fasthttp answers 429 and closes. Behind a reverse proxy
+	// beyond it LimitListener answers 429 (JSON) and closes. Behind a reverse proxy
 	// every client shares the proxy's address: set 0 there and cap per
 	// client in the proxy instead.
 	MaxConnsPerIP int

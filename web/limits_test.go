@@ -226,6 +226,22 @@ func TestConnectionsPerIPAreCapped(t *testing.T) {
 	}
 }
 
+// TestConnectionsOverTheInstanceCapAre503JSON: past MaxConns the instance
+// answers 503 in the contract's shape (fasthttp's own refusal is plain
+// text), from any address.
+func TestConnectionsOverTheInstanceCapAre503JSON(t *testing.T) {
+	lim := DefaultLimits()
+	lim.MaxConns, lim.MaxConnsPerIP = 4, 0
+	app := newLimitsApp(t, &lim)
+	addr := listen(t, app, lim)
+	attack(t, app, addr, 4, "POST /healthz HTTP/1.1\r\nHost: quita\r\nContent-Length: 1048576\r\n\r\n")
+	held(app, 4)
+	resp, body := roundTrip(t, "127.0.0.2", addr, "GET /healthz HTTP/1.1\r\nHost: quita\r\n\r\n")
+	if resp.StatusCode != 503 || errorCode(t, body) != "unavailable" {
+		t.Fatalf("a fifth connection: %d %s; want 503 unavailable", resp.StatusCode, body)
+	}
+}
+
 // errorCode reads the contract's error shape.
 func errorCode(t *testing.T, body string) string {
 	t.Helper()

@@ -126,7 +126,8 @@ func newApp(d Deps) (*fiber.App, *server, error) {
 		// ReduceMemoryUsage must stay off: with streamed bodies fasthttp
 		// would hand a connection's read buffer back to its pool while the
 		// body stream still reads from it.
-		Concurrency:    s.limits.MaxConns,
+		// A backstop above LimitListener's cap, which answers in JSON.
+		Concurrency:    s.limits.MaxConns + 64,
 		ReadBufferSize: s.limits.MaxHeaderBytes,
 		// Slow clients (slowloris) must not hold connections forever.
 		ReadTimeout:  s.limits.ReadTimeout,
