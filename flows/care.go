@@ -186,6 +186,9 @@ func careUnknown(state string, mem Memory, in Input, env Env) Result {
 	mem.Unknowns++
 	media := careMediaPart(in)
 	first := say("unknown.reply", nil)
+	if mem.Unknowns > 1 {
+		first = say("unknown.reply_again", nil) // never the same "não entendi" twice in a row
+	}
 	if media != nil {
 		first = *media
 	}
@@ -224,16 +227,15 @@ func careMediaPart(in Input) *Part {
 }
 
 // careAcknowledge answers a "sim"/"ok"/👍 or "não" that no question was
-// waiting for: a short acknowledgement and the menu, never "não entendi".
+// waiting for: a short acknowledgement, never "não entendi" and never the
+// whole menu again — a person who says "ok" is not asking for anything.
 func careAcknowledge(_ string, mem Memory, in Input, env Env) Result {
 	mem.Unknowns = 0
 	key := "care.ack.affirmative"
 	if in.Class.Intent == bot.IntentNegative {
 		key = "care.ack.negative"
 	}
-	return Result{State: StateMenuFull, Memory: mem, Actions: []Action{
-		reply(say(key, nameArgs(env)), say("care.menu.full", nil)),
-	}}
+	return Result{State: StateMenu, Memory: mem, Actions: []Action{reply(say(key, firstNameArgs(env)))}}
 }
 
 // careMenuChoice answers the numbered menu. A number becomes the request

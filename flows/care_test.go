@@ -2,6 +2,7 @@ package flows
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -181,7 +182,7 @@ func TestCare(t *testing.T) {
 		{"an audio while choosing asks to write", StateDisputeInvoice, choosing, careMedia("audio"), careEnv(),
 			StateDisputeInvoice, []string{"care.media.audio", "care.dispute.option", "care.dispute.option", "care.dispute.option_all"}, nil},
 		{"no drops the dispute", StateDisputeInvoice, choosing, careIn(bot.IntentNegative, "não, deixa"), careEnv(),
-			StateMenuFull, []string{"care.ack.negative", "care.menu.full"},
+			StateMenu, []string{"care.ack.negative"},
 			func(t *testing.T, r Result) {
 				if r.Memory.Care.DisputeOptions != nil || r.Memory.Care.DisputeReason != "" {
 					t.Errorf("memory = %+v", r.Memory)
@@ -240,10 +241,10 @@ func TestCare(t *testing.T) {
 				}
 			}},
 		{"repeated unknown offers a person", StateMenuFull, Memory{IdentityConfirmed: true, Unknowns: 1}, careIn(bot.IntentUnknown, "asdf"), careEnv(),
-			StateOfferHuman, []string{"unknown.reply", "care.offer_human.ask"}, nil},
+			StateOfferHuman, []string{"unknown.reply_again", "care.offer_human.ask"}, nil},
 		{"the threshold follows the policy", StateMenuFull, Memory{IdentityConfirmed: true, Unknowns: 1}, careIn(bot.IntentUnknown, "asdf"),
 			careWith(func(e *Env) { e.Policy.Handoff.UnknownBeforeOfferHuman = 3 }),
-			StateMenuFull, []string{"unknown.reply", "care.menu.full"}, nil},
+			StateMenuFull, []string{"unknown.reply_again", "care.menu.full"}, nil},
 		{"an audio asks to write", StateMenu, ok, careMedia("audio"), careEnv(),
 			StateMenu, []string{"care.media.audio"}, nil},
 		{"a sticker asks to write", StateStart, ok, careMedia("sticker"), careEnv(),
@@ -255,14 +256,14 @@ func TestCare(t *testing.T) {
 
 		// affirmative / negative out of context
 		{"a thumbs up out of context", StateMenu, Memory{IdentityConfirmed: true, Unknowns: 1}, careIn(bot.IntentAffirmative, "👍"), careEnv(),
-			StateMenuFull, []string{"care.ack.affirmative", "care.menu.full"},
+			StateMenu, []string{"care.ack.affirmative"},
 			func(t *testing.T, r Result) {
 				if r.Memory.Unknowns != 0 || r.Actions[0].(Reply).Parts[0].Args["first_name"] != "Maria" {
 					t.Errorf("result = %+v", r)
 				}
 			}},
 		{"a no out of context", StateMenu, ok, careIn(bot.IntentNegative, "não paguei ainda"), careEnv(),
-			StateMenuFull, []string{"care.ack.negative", "care.menu.full"}, nil},
+			StateMenu, []string{"care.ack.negative"}, nil},
 
 		// menu_full
 		{"menu 1 is the balance", StateMenuFull, ok, careIn(bot.IntentAffirmative, "1"), careEnv(),
@@ -488,5 +489,23 @@ func TestCareWaitingForAPerson(t *testing.T) {
 	held.Agent = "ana"
 	if r := Step(StateWithAgent, mem, in, held); len(r.Actions) != 0 {
 		t.Fatalf("with an agent in charge: %v", keys(r.Actions))
+	}
+}
+
+// TestOneMenu: the full menu never twice in a row; the second time a
+// short pointer stands in, and the memory says whether it was shown.
+func TestOneMenu(t *testing.T) {
+	confirmed := Memory{IdentityConfirmed: true}
+	first := OneMenu(false, Step(StateMenu, confirmed, careIn(bot.IntentUnknown, "kkkk"), careEnv()))
+	if k := keys(first.Actions); !slices.Contains(k, "care.menu.full") || !first.Memory.MenuShown {
+		t.Fatalf("first: %v %v", k, first.Memory.MenuShown)
+	}
+	second := OneMenu(first.Memory.MenuShown, Step(first.State, first.Memory, careIn(bot.IntentGreeting, "oi"), careEnv()))
+	if k := keys(second.Actions); slices.Contains(k, "care.menu.full") || !slices.Contains(k, "care.menu.again") {
+		t.Fatalf("second: %v", k)
+	}
+	third := OneMenu(second.Memory.MenuShown, Step(second.State, second.Memory, careIn(bot.IntentBalanceInquiry, "quanto devo"), careEnv()))
+	if third.Memory.MenuShown {
+		t.Fatalf("a balance is no menu: %v", keys(third.Actions))
 	}
 }

@@ -200,7 +200,7 @@ func TestPayments(t *testing.T) {
 			StatePayChooseMethod, []string{"pay.method.retry", "pay.method.ask", "pay.billed_ask_note", "pay.method.pix", "pay.method.link"},
 			Memory{IdentityConfirmed: true, InvoiceID: "INV-1", Unknowns: 1, Pay: PayMemory{Methods: []string{"pix", "link"}}}},
 		{"not understood twice: leaves", StatePayChooseMethod, Memory{IdentityConfirmed: true, InvoiceID: "INV-1", Unknowns: 1, Pay: PayMemory{Methods: []string{"pix"}}}, msg(bot.IntentUnknown, "hein"), one,
-			StateOfferHuman, []string{"unknown.reply", "care.offer_human.ask"}, Memory{IdentityConfirmed: true, InvoiceID: "INV-1", Unknowns: 2}},
+			StateOfferHuman, []string{"unknown.reply_again", "care.offer_human.ask"}, Memory{IdentityConfirmed: true, InvoiceID: "INV-1", Unknowns: 2}},
 		{"another subject: leaves", StatePayChooseMethod, pay(PayMemory{Methods: []string{"pix"}}, "INV-1"), msg(bot.IntentBalanceInquiry, "quanto devo"), one,
 			StateMenu, []string{"balance.header_one", "balance.line_overdue"}, about("INV-1")},
 		{"invoice paid meanwhile: leaves", StatePayChooseMethod, pay(PayMemory{Methods: []string{"pix"}}, "INV-9"), msg(bot.IntentBalanceInquiry, "e agora?"), one,

@@ -18,6 +18,39 @@ func Step(state string, mem Memory, in Input, env Env) Result {
 	// The person wrote: unanswered proactive questions no longer count.
 	// (The engine records the day in WroteOn.)
 	mem.IdentityPrompts = 0
+	return step(state, mem, in, env)
+}
+
+// OneMenu keeps the full numbered menu from appearing twice in a row: the
+// second time a short pointer to it stands in (the numbers still work).
+// shownLast is the memory's MenuShown before the step; the engine applies
+// it to every answer to a debtor's message and keeps res.Memory.MenuShown.
+func OneMenu(shownLast bool, res Result) Result {
+	shown := false
+	for i, a := range res.Actions {
+		r, ok := a.(Reply)
+		if !ok {
+			continue
+		}
+		for j, p := range r.Parts {
+			if p.Key != "care.menu.full" {
+				continue
+			}
+			shown = true
+			if shownLast {
+				parts := append([]Part{}, r.Parts...)
+				parts[j] = say("care.menu.again", nil)
+				r.Parts = parts
+				res.Actions[i] = r
+			}
+		}
+	}
+	res.Memory.MenuShown = shown
+	return res
+}
+
+// step answers one debtor message (Step without the menu bookkeeping).
+func step(state string, mem Memory, in Input, env Env) Result {
 	if res, ok := rights(state, mem, in, env); ok {
 		return res
 	}
@@ -49,7 +82,7 @@ func optedOutAnswer(mem Memory, in Input, env Env) Result {
 	if mem.IdentityConfirmed {
 		start = StateMenu
 	}
-	res := Step(start, mem, in, env)
+	res := step(start, mem, in, env)
 	if res.State != StateOptedOut && res.State != StateWithAgent {
 		res.Actions = append(res.Actions, SetStatus{Status: bot.StatusOpen})
 	}

@@ -37,6 +37,9 @@ type Memory struct {
 	// LastProactive is the catalog key that led the last proactive
 	// message, so the next one never repeats the same text.
 	LastProactive string `json:"last_proactive,omitempty"`
+	// MenuShown is set when the last answer showed the full numbered
+	// menu: the next one points to it instead of repeating it.
+	MenuShown bool `json:"menu_shown,omitempty"`
 	// WroteOn is the last day the person wrote: no reminder goes out on a
 	// day they already talked with us.
 	WroteOn string `json:"wrote_on,omitempty"`

@@ -116,8 +116,9 @@ func (e *Engine) step(ctx context.Context, rec bot.InboxRecord) (Outcome, error)
 		class = bot.Classification{Intent: bot.IntentUnknown}
 	}
 	res := flows.Step(tc.conv.State, tc.mem, flows.Input{Text: msg.Text, Class: class, Media: msg.Media}, tc.env)
-	// No reminder interrupts a day the person talked with us
-	// (flows.ProactiveStop).
+	// The full menu never twice in a row (flows.OneMenu); no reminder
+	// interrupts a day the person talked with us (flows.ProactiveStop).
+	res = flows.OneMenu(tc.mem.MenuShown, res)
 	res.Memory.WroteOn = tc.env.Today
 	first := bot.TranscriptEntry{At: tc.now, Direction: bot.DirectionIn, Author: bot.AuthorDebtor,
 		Text: msg.Text, Media: msg.Media, Intent: string(class.Intent), StateFrom: tc.conv.State, StateTo: res.State}
