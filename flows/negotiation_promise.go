@@ -22,7 +22,10 @@ func hardship(_ string, mem Memory, in Input, env Env) Result {
 		return dealPrepend(dealGo(bot.IntentRequestInstallments, mem, in, env), empathy)
 	}
 	mem.Unknowns, mem.Deal = 0, dealReset(mem.Deal)
-	return Result{State: StateHardshipAsk, Memory: mem, Actions: []Action{Reply{Parts: []Part{empathy, say("deal.hardship.ask_plan", nil)}, Buttons: yesNo()}}}
+	// A hard moment often comes with "vocês ficam mandando mensagem todo
+	// dia": the way to stop them is said plainly, never assumed.
+	parts := []Part{empathy, say("deal.hardship.ask_plan", nil), say("deal.hardship.how_to_stop", nil)}
+	return Result{State: StateHardshipAsk, Memory: mem, Actions: []Action{Reply{Parts: parts, Buttons: yesNo()}}}
 }
 
 // dealQuestionState handles the answers to the negotiation's questions:

@@ -404,7 +404,7 @@ func TestHardship(t *testing.T) {
 	off := dealEnv(func(e *Env) { e.Policy.Installments.Enabled = false }, dealOct)
 	hard := msg(bot.IntentFinancialHardship, "to desempregado, sem condicoes")
 	runDealCases(t, []dealCase{
-		{"empathy first, then a gentle question", StateMenu, dealYes, hard, one, StateHardshipAsk, []string{"deal.hardship.empathy", "deal.hardship.ask_plan"}, nil},
+		{"empathy first, then a gentle question and how to stop the messages", StateMenu, dealYes, hard, one, StateHardshipAsk, []string{"deal.hardship.empathy", "deal.hardship.ask_plan", "deal.hardship.how_to_stop"}, nil},
 		{"a count named gets the plan after empathy", StateMenu, dealYes, dmsg(bot.IntentFinancialHardship, "to apertado, so em 3x", bot.Entities{Installments: 3}), one,
 			StatePlanOffer, []string{"deal.hardship.empathy", "deal.plan.single", "deal.subject", "deal.plan.interest", "deal.plan.single_ask"}, nil},
 		{"without plans, empathy and a date", StateMenu, dealYes, hard, off,
