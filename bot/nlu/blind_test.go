@@ -28,6 +28,13 @@ type blindSet struct {
 	// none in the sets the data was improved on; the fresh set keeps the
 	// misses it had when first measured, since fixing them would tune it.
 	recallMisses int
+	// mixed sets hold lines in several languages, the split column naming
+	// each line's language; they are classified without giving the locale,
+	// as `quita classify` without --locale does, so a wrong language
+	// guess costs accuracy the way it would in production.
+	mixed bool
+	// entityFloor overrides blindEntityFloor when set.
+	entityFloor float64
 }
 
 // Floors sit at or a little under what the classifier reached when they
@@ -38,6 +45,19 @@ var blindSets = []blindSet{
 	{name: "en", locale: "en", floor: 0.97, intentFloor: 0.85},
 	{name: "es", locale: "es", floor: 0.97, intentFloor: 0.85},
 	{name: "pt-BR.fresh", locale: "pt-BR", floor: 0.93, intentFloor: 0.75, recallMisses: 1},
+	// Written for issue 15 before any change it asked for; its floors are
+	// the baseline it was committed with.
+	{name: "2026-12.mixed", floor: 0.68, intentFloor: 0.40, recallMisses: 16, mixed: true, entityFloor: 0.75},
+}
+
+// blindLocale is the locale a line is classified with: the set's, or for a
+// mixed set none, so the classifier falls back to its default as a caller
+// that does not know the language would.
+func blindLocale(set blindSet, ex example) string {
+	if set.mixed {
+		return ""
+	}
+	return set.locale
 }
 
 // blindEntityFloor is the share of blind lines asserting entities whose
@@ -68,7 +88,7 @@ func checkBlind(t *testing.T, c *Classifier, set blindSet, exs []example) {
 	confusion := map[string]int{}
 	recallMisses := 0
 	for _, ex := range exs {
-		got := c.Classify(ex.text, set.locale, now)
+		got := c.Classify(ex.text, blindLocale(set, ex), now)
 		pi := perIntent[ex.intent]
 		if pi == nil {
 			pi = &tally{}
@@ -100,6 +120,33 @@ func checkBlind(t *testing.T, c *Classifier, set blindSet, exs []example) {
 			t.Logf("%s:%d want %s %v got %s %.2f %+v | %s", ex.file, ex.line, ex.intent, ex.ents, got.Intent, got.Confidence, got.Entities, ex.text)
 		}
 	}
+	if set.mixed {
+		// For reference: what the same lines score when the locale is given.
+		// Per language, both ways, since a language the detector misses
+		// shows as a gap between the two.
+		given, perLang, perLangGiven := tally{}, map[string]*tally{}, map[string]*tally{}
+		for _, ex := range exs {
+			if perLang[ex.split] == nil {
+				perLang[ex.split], perLangGiven[ex.split] = &tally{}, &tally{}
+			}
+			given.n++
+			perLang[ex.split].n++
+			perLangGiven[ex.split].n++
+			if c.Classify(ex.text, ex.split, now).Intent == ex.intent {
+				given.ok++
+				perLangGiven[ex.split].ok++
+			}
+			if c.Classify(ex.text, blindLocale(set, ex), now).Intent == ex.intent {
+				perLang[ex.split].ok++
+			}
+		}
+		t.Logf("%s blind accuracy with the locale given %.3f (%d/%d)", set.name, given.rate(), given.ok, given.n)
+		for _, l := range []string{"pt-BR", "en", "es"} {
+			if tl := perLang[l]; tl != nil {
+				t.Logf("    %-6s not given %.3f (%d/%d)  given %.3f (%d/%d)", l, tl.rate(), tl.ok, tl.n, perLangGiven[l].rate(), perLangGiven[l].ok, perLangGiven[l].n)
+			}
+		}
+	}
 	t.Logf("%s blind accuracy %.3f (%d/%d)  entities %.3f (%d/%d)", set.name, all.rate(), all.ok, all.n, ents.rate(), ents.ok, ents.n)
 	if testing.Verbose() {
 		for _, in := range bot.AllIntents {
@@ -129,7 +176,11 @@ func checkBlind(t *testing.T, c *Classifier, set blindSet, exs []example) {
 	if recallMisses > set.recallMisses {
 		t.Errorf("%s: %d opt_out/wrong_person lines missed, at most %d allowed", set.name, recallMisses, set.recallMisses)
 	}
-	if ents.rate() < blindEntityFloor {
-		t.Errorf("%s blind entity accuracy %.3f below floor %.2f", set.name, ents.rate(), blindEntityFloor)
+	entFloor := blindEntityFloor
+	if set.entityFloor > 0 {
+		entFloor = set.entityFloor
+	}
+	if ents.rate() < entFloor {
+		t.Errorf("%s blind entity accuracy %.3f below floor %.2f", set.name, ents.rate(), entFloor)
 	}
 }
