@@ -66,6 +66,10 @@ type NLUData struct {
 	Dates, Amounts, Installments, Options []Pattern
 	// Word lists.
 	Joiners, Weekdays, Months, CurrencyBefore, CurrencyAfter, Cents, Common []ValueWord
+	// Detect holds what marks a message as written in this language
+	// ([detect]): words common in it and rare in the others, and single
+	// letters or signs only it uses (ç, ñ, ¿), checked before folding.
+	Detect []ValueWord
 }
 
 // Replacement rewrites the token From into To (possibly empty).
@@ -307,7 +311,7 @@ func (p *parser) handle(text string) error {
 		return p.number(text)
 	case "dates", "amounts", "installments", "options":
 		return p.pattern(text)
-	case "joiners", "currency_before", "currency_after", "cents", "common", "weekdays", "months":
+	case "joiners", "currency_before", "currency_after", "cents", "common", "weekdays", "months", "detect":
 		return p.words(text)
 	default:
 		return p.errf("line outside a known section")
@@ -336,7 +340,7 @@ func (p *parser) openSection() error {
 			return p.errf("unknown topic %q", p.arg)
 		}
 	case "locale", "replace", "suffixes", "numbers", "dates", "amounts", "installments", "options",
-		"joiners", "currency_before", "currency_after", "cents", "common", "weekdays", "months":
+		"joiners", "currency_before", "currency_after", "cents", "common", "weekdays", "months", "detect":
 		if p.arg != "" {
 			return p.errf("[%s] takes no argument", p.section)
 		}
@@ -431,6 +435,8 @@ func (p *parser) words(text string) error {
 		list = &p.d.Cents
 	case "common":
 		list = &p.d.Common
+	case "detect":
+		list = &p.d.Detect
 	case "weekdays":
 		list, ranged = &p.d.Weekdays, 7
 	case "months":

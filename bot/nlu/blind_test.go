@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"sort"
 	"testing"
+	"time"
 
 	"github.com/quitabot/quita/bot"
 )
@@ -45,26 +46,34 @@ var blindSets = []blindSet{
 	{name: "en", locale: "en", floor: 0.97, intentFloor: 0.85},
 	{name: "es", locale: "es", floor: 0.97, intentFloor: 0.85},
 	{name: "pt-BR.fresh", locale: "pt-BR", floor: 0.93, intentFloor: 0.75, recallMisses: 1},
-	// Written for issue 15 before any change it asked for; its floors are
-	// the baseline it was committed with.
-	{name: "2026-12.mixed", floor: 0.68, intentFloor: 0.40, recallMisses: 16, mixed: true, entityFloor: 0.75},
+	// Written for issue 15 before any change it asked for, and measured
+	// without the locale: 0.681 at first (no detection, everything read as
+	// pt-BR), 0.926 with per-message detection. The three misses left are
+	// Procon / Reclame Aqui threats and "esse cpf não é meu", classifier
+	// work issue 15 still asks for.
+	{name: "2026-12.mixed", floor: 0.91, intentFloor: 0.60, recallMisses: 3, mixed: true},
 }
 
-// blindLocale is the locale a line is classified with: the set's, or for a
-// mixed set none, so the classifier falls back to its default as a caller
-// that does not know the language would.
-func blindLocale(set blindSet, ex example) string {
+// blindClassify classifies a line in the set's locale, or for a mixed set
+// in the language detected, falling back to the default locale as a
+// caller with no conversation language would.
+func blindClassify(c *Classifier, set blindSet, ex example) bot.Classification {
 	if set.mixed {
-		return ""
+		got, _ := c.ClassifyDetected(ex.text, DefaultLocale, blindNow)
+		return got
 	}
-	return set.locale
+	return c.Classify(ex.text, set.locale, blindNow)
 }
 
 // blindEntityFloor is the share of blind lines asserting entities whose
 // every asserted key must come out equal.
 const blindEntityFloor = 0.95
 
+// blindNow is the blind sets' reference moment, set by TestBlind.
+var blindNow time.Time
+
 func TestBlind(t *testing.T) {
+	blindNow = refTime(t)
 	dir := filepath.Join("testdata", "blind")
 	if _, err := os.Stat(dir); err != nil {
 		t.Skip("blind directory absent")
@@ -88,7 +97,7 @@ func checkBlind(t *testing.T, c *Classifier, set blindSet, exs []example) {
 	confusion := map[string]int{}
 	recallMisses := 0
 	for _, ex := range exs {
-		got := c.Classify(ex.text, blindLocale(set, ex), now)
+		got := blindClassify(c, set, ex)
 		pi := perIntent[ex.intent]
 		if pi == nil {
 			pi = &tally{}
@@ -136,7 +145,7 @@ func checkBlind(t *testing.T, c *Classifier, set blindSet, exs []example) {
 				given.ok++
 				perLangGiven[ex.split].ok++
 			}
-			if c.Classify(ex.text, blindLocale(set, ex), now).Intent == ex.intent {
+			if blindClassify(c, set, ex).Intent == ex.intent {
 				perLang[ex.split].ok++
 			}
 		}
