@@ -66,10 +66,12 @@ type NLUData struct {
 	Dates, Amounts, Installments, Options []Pattern
 	// Word lists.
 	Joiners, Weekdays, Months, CurrencyBefore, CurrencyAfter, Cents, Common []ValueWord
-	// Detect holds what marks a message as written in this language
-	// ([detect]): words common in it and rare in the others, and single
-	// letters or signs only it uses (ç, ñ, ¿), checked before folding.
+	// Detect holds the words that mark a message as written in this
+	// language ([detect]): common in it and rare in the others.
 	Detect []ValueWord
+	// DetectLetters are the letters or signs only this language uses among
+	// those shipped ([detect] "letters = ç ã õ"), checked before folding.
+	DetectLetters []rune
 }
 
 // Replacement rewrites the token From into To (possibly empty).
@@ -311,7 +313,22 @@ func (p *parser) handle(text string) error {
 		return p.number(text)
 	case "dates", "amounts", "installments", "options":
 		return p.pattern(text)
-	case "joiners", "currency_before", "currency_after", "cents", "common", "weekdays", "months", "detect":
+	case "detect":
+		if k, v, ok := splitAssign(text); ok {
+			if k != "letters" {
+				return p.errf("[detect] takes words and one letters = … line")
+			}
+			for _, f := range strings.Fields(v) {
+				r := []rune(f)
+				if len(r) != 1 {
+					return p.errf("letters are single characters: %q", f)
+				}
+				p.d.DetectLetters = append(p.d.DetectLetters, r[0])
+			}
+			return nil
+		}
+		return p.words(text)
+	case "joiners", "currency_before", "currency_after", "cents", "common", "weekdays", "months":
 		return p.words(text)
 	default:
 		return p.errf("line outside a known section")

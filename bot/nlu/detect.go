@@ -4,7 +4,6 @@ import (
 	"math/bits"
 	"sort"
 	"time"
-	"unicode/utf8"
 
 	"github.com/quitabot/quita/bot"
 	"github.com/quitabot/quita/locales"
@@ -76,11 +75,10 @@ func newDetector(langs map[string]*lang, data map[string]*locales.NLUData) *dete
 		if nd == nil {
 			continue
 		}
+		for _, r := range nd.DetectLetters {
+			d.letters[foldCase(r)] |= bit
+		}
 		for _, vw := range nd.Detect {
-			if r, size := utf8.DecodeRuneInString(vw.Word); size == len(vw.Word) && r >= 0x80 {
-				d.letters[r] |= bit
-				continue
-			}
 			buf, toks = tokenize(vw.Word, buf, toks[:0])
 			for _, t := range toks {
 				if t.kind != tkWord {
