@@ -46,6 +46,12 @@ type Memory struct {
 	// Detailed is set once the person read a detailed reminder (amounts,
 	// invoices): the first one is never a formal or final notice.
 	Detailed bool `json:"detailed,omitempty"`
+	// LocaleCandidate is a language other than the conversation's that the
+	// person's last messages were detected in, and LocaleStreak how many
+	// in a row; the engine (bot/engine) switches the conversation's
+	// language at two, so one stray message in another language does not.
+	LocaleCandidate string `json:"locale_candidate,omitempty"`
+	LocaleStreak    int    `json:"locale_streak,omitempty"`
 	// InvoiceID is the invoice being discussed when the debtor has several.
 	InvoiceID string `json:"invoice_id,omitempty"`
 	// Topic memories, each owned by its topic's file.

@@ -66,6 +66,12 @@ type NLUData struct {
 	Dates, Amounts, Installments, Options []Pattern
 	// Word lists.
 	Joiners, Weekdays, Months, CurrencyBefore, CurrencyAfter, Cents, Common []ValueWord
+	// Detect holds the words that mark a message as written in this
+	// language ([detect]): common in it and rare in the others.
+	Detect []ValueWord
+	// DetectLetters are the letters or signs only this language uses among
+	// those shipped ([detect] "letters = ç ã õ"), checked before folding.
+	DetectLetters []rune
 }
 
 // Replacement rewrites the token From into To (possibly empty).
@@ -307,6 +313,21 @@ func (p *parser) handle(text string) error {
 		return p.number(text)
 	case "dates", "amounts", "installments", "options":
 		return p.pattern(text)
+	case "detect":
+		if k, v, ok := splitAssign(text); ok {
+			if k != "letters" {
+				return p.errf("[detect] takes words and one letters = … line")
+			}
+			for _, f := range strings.Fields(v) {
+				r := []rune(f)
+				if len(r) != 1 {
+					return p.errf("letters are single characters: %q", f)
+				}
+				p.d.DetectLetters = append(p.d.DetectLetters, r[0])
+			}
+			return nil
+		}
+		return p.words(text)
 	case "joiners", "currency_before", "currency_after", "cents", "common", "weekdays", "months":
 		return p.words(text)
 	default:
@@ -336,7 +357,7 @@ func (p *parser) openSection() error {
 			return p.errf("unknown topic %q", p.arg)
 		}
 	case "locale", "replace", "suffixes", "numbers", "dates", "amounts", "installments", "options",
-		"joiners", "currency_before", "currency_after", "cents", "common", "weekdays", "months":
+		"joiners", "currency_before", "currency_after", "cents", "common", "weekdays", "months", "detect":
 		if p.arg != "" {
 			return p.errf("[%s] takes no argument", p.section)
 		}
@@ -431,6 +452,8 @@ func (p *parser) words(text string) error {
 		list = &p.d.Cents
 	case "common":
 		list = &p.d.Common
+	case "detect":
+		list = &p.d.Detect
 	case "weekdays":
 		list, ranged = &p.d.Weekdays, 7
 	case "months":

@@ -106,6 +106,18 @@ func TestNLUDataShape(t *testing.T) {
 	}
 }
 
+// TestParseNLUDetect: [detect] holds words, and letters on one line, so
+// that "é" the word is not taken for é the letter, which Spanish uses too.
+func TestParseNLUDetect(t *testing.T) {
+	d, err := ParseNLU("x.nlu", []byte("[locale]\nname = xx\n[detect]\nletters = ç Ã\nnão, é,\nvocê\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(d.DetectLetters, []rune{'ç', 'Ã'}) || len(d.Detect) != 3 || d.Detect[1].Word != "é" {
+		t.Fatalf("letters %q words %+v", d.DetectLetters, d.Detect)
+	}
+}
+
 func TestParseNLURejects(t *testing.T) {
 	head := "[locale]\nname = xx\n"
 	cases := map[string]string{
@@ -126,6 +138,9 @@ func TestParseNLURejects(t *testing.T) {
 		"topic weight":      head + "[concept A]\na\n[topic deceased]\nA = 0.5\n",
 		"topic bad term":    head + "[concept A]\na\n[topic deceased]\nB\n",
 		"topic duplicate":   head + "[concept A]\na\n[concept B]\nb\n[topic self]\nA B\nB A\n",
+		"detect key":        head + "[detect]\nsigns = ç\n",
+		"detect letter":     head + "[detect]\nletters = ç ão\n",
+		"detect duplicate":  head + "[detect]\neu, tu, eu\n",
 	}
 	for name, src := range cases {
 		if _, err := ParseNLU("x.nlu", []byte(src)); err == nil {

@@ -22,6 +22,21 @@ type Classifier interface {
 	Classify(text, locale string, now time.Time) bot.Classification
 }
 
+// DetectingClassifier also tells the language a message is written in
+// (bot/nlu's Classifier is one): it classifies text in that language, or
+// in fallback when the message is too short or ambiguous to tell, and
+// returns the language detected, "" for none. With one, the engine
+// answers in the language the debtor writes in (contract §3).
+type DetectingClassifier interface {
+	ClassifyDetected(text, fallback string, now time.Time) (bot.Classification, string)
+}
+
+// customerUpserter is the store method that records a customer's new
+// language; optional so that stores without it still run.
+type customerUpserter interface {
+	UpsertCustomer(ctx context.Context, c bot.Customer) error
+}
+
 // Observer is told what the engine does, for metrics. Implementations must
 // be cheap and safe for concurrent use.
 type Observer interface {

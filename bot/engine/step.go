@@ -110,8 +110,9 @@ func (e *Engine) step(ctx context.Context, rec bot.InboxRecord) (Outcome, error)
 		return e.recordOnly(ctx, tc, rec)
 	}
 	var class bot.Classification
+	switched := ""
 	if msg.Text != "" {
-		class = e.cfg.Classifier.Classify(msg.Text, tc.locale, tc.now)
+		class, switched = e.classify(tc, msg.Text)
 	} else {
 		class = bot.Classification{Intent: bot.IntentUnknown}
 	}
@@ -120,9 +121,84 @@ func (e *Engine) step(ctx context.Context, rec bot.InboxRecord) (Outcome, error)
 	// interrupts a day the person talked with us (flows.ProactiveStop).
 	res = flows.OneMenu(tc.mem.MenuShown, res)
 	res.Memory.WroteOn = tc.env.Today
+	res.Memory.LocaleCandidate, res.Memory.LocaleStreak = tc.mem.LocaleCandidate, tc.mem.LocaleStreak
+	if switched != "" {
+		e.switchCustomerLocale(ctx, tc, switched)
+	}
 	first := bot.TranscriptEntry{At: tc.now, Direction: bot.DirectionIn, Author: bot.AuthorDebtor,
 		Text: msg.Text, Media: msg.Media, Intent: string(class.Intent), StateFrom: tc.conv.State, StateTo: res.State}
 	return e.commit(ctx, tc, res, first, rec.ID, class.Intent)
+}
+
+// localeSwitchStreak is how many messages in a row must be written in
+// another language before the conversation's language becomes it: one
+// message may be a quote, a copied sentence or a tourist phrase.
+const localeSwitchStreak = 2
+
+// classify understands text in the language it is written in. A message
+// detected in another language than the conversation's is classified and
+// answered in that language (tc.locale) at once; the second such message
+// in a row makes it the conversation's language, with a system transcript
+// entry, and switched names it so the customer record can follow. A
+// message too short or ambiguous to tell ("ok", "1", "👍") keeps the
+// conversation's language (or the one being switched to) and leaves the
+// count as it was.
+func (e *Engine) classify(tc *turnContext, text string) (class bot.Classification, switched string) {
+	dc, ok := e.cfg.Classifier.(DetectingClassifier)
+	if !ok {
+		return e.cfg.Classifier.Classify(text, tc.locale, tc.now), ""
+	}
+	// A message too short to tell is read, and answered, in the language
+	// the person last wrote in: "ok" after "hola, ¿cuánto debo?" is Spanish.
+	fallback := tc.locale
+	if tc.mem.LocaleCandidate != "" {
+		fallback = tc.mem.LocaleCandidate
+	}
+	class, detected := dc.ClassifyDetected(text, fallback, tc.now)
+	switch {
+	case detected == "":
+		tc.locale = fallback
+		return class, ""
+	case detected == tc.locale:
+		tc.mem.LocaleCandidate, tc.mem.LocaleStreak = "", 0
+		return class, ""
+	}
+	if tc.mem.LocaleCandidate == detected {
+		tc.mem.LocaleStreak++
+	} else {
+		tc.mem.LocaleCandidate, tc.mem.LocaleStreak = detected, 1
+	}
+	// Resolve maps a classifier locale onto one the catalog answers in.
+	detected = locales.Resolve(detected)
+	previous := tc.locale
+	tc.locale = detected
+	if tc.mem.LocaleStreak < localeSwitchStreak {
+		return class, ""
+	}
+	tc.mem.LocaleCandidate, tc.mem.LocaleStreak = "", 0
+	tc.conv.Locale = detected
+	tc.notes = append(tc.notes, bot.TranscriptEntry{At: tc.now, Direction: bot.DirectionSystem, Author: bot.AuthorSystem,
+		Text:      fmt.Sprintf("language changed from %s to %s: the person wrote %d messages in a row in %s", previous, detected, localeSwitchStreak, detected),
+		StateFrom: tc.conv.State, StateTo: tc.conv.State})
+	return class, detected
+}
+
+// switchCustomerLocale records the customer's new language, so reminders
+// and future conversations start in it. It runs before the turn commits
+// and is not part of its transaction: a failure is logged, not fatal,
+// since the conversation already carries the language.
+func (e *Engine) switchCustomerLocale(ctx context.Context, tc *turnContext, locale string) {
+	up, ok := e.cfg.Store.(customerUpserter)
+	if !ok || tc.customer == nil || tc.customer.Locale == locale {
+		return
+	}
+	c := *tc.customer
+	c.Locale, c.UpdatedAt = locale, tc.now
+	if err := up.UpsertCustomer(ctx, c); err != nil {
+		e.log.Warn("engine: recording the customer's language", "customer", c.ID, "locale", locale, "err", err)
+		return
+	}
+	tc.customer.Locale = locale
 }
 
 // commit turns a flow result into one Turn and writes it.

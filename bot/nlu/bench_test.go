@@ -54,3 +54,26 @@ func BenchmarkClassifyParallel(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkDetect is the cost of telling a message's language alone.
+func BenchmarkDetect(b *testing.B) {
+	c := newTestClassifier(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		c.Detect(benchMix[i%len(benchMix)].text)
+	}
+}
+
+// BenchmarkClassifyDetected is a classification with the language
+// detected rather than given, as `quita classify` without --locale and the
+// engine do it.
+func BenchmarkClassifyDetected(b *testing.B) {
+	c := newTestClassifier(b)
+	now := refTime(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		c.ClassifyDetected(benchMix[i%len(benchMix)].text, DefaultLocale, now)
+	}
+}

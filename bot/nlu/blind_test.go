@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"sort"
 	"testing"
+	"time"
 
 	"github.com/quitabot/quita/bot"
 )
@@ -28,6 +29,13 @@ type blindSet struct {
 	// none in the sets the data was improved on; the fresh set keeps the
 	// misses it had when first measured, since fixing them would tune it.
 	recallMisses int
+	// mixed sets hold lines in several languages, the split column naming
+	// each line's language; they are classified without giving the locale,
+	// as `quita classify` without --locale does, so a wrong language
+	// guess costs accuracy the way it would in production.
+	mixed bool
+	// entityFloor overrides blindEntityFloor when set.
+	entityFloor float64
 }
 
 // Floors sit at or a little under what the classifier reached when they
@@ -38,13 +46,36 @@ var blindSets = []blindSet{
 	{name: "en", locale: "en", floor: 0.97, intentFloor: 0.85},
 	{name: "es", locale: "es", floor: 0.97, intentFloor: 0.85},
 	{name: "pt-BR.fresh", locale: "pt-BR", floor: 0.93, intentFloor: 0.75, recallMisses: 1},
+	// Written for issue 15 before any change it asked for, and measured
+	// without the locale: 0.681 at first (no detection, everything read as
+	// pt-BR), 0.926 with per-message detection. The four misses left are
+	// Procon / Reclame Aqui threats, "esse cpf não é meu" and "número
+	// equivocado" (as Portuguese as it is Spanish, so read in the fallback
+	// pt-BR, whose data takes "equivocado" for a dispute): classifier work
+	// issue 15 still asks for.
+	{name: "2026-12.mixed", floor: 0.91, intentFloor: 0.60, recallMisses: 4, mixed: true},
+}
+
+// blindClassify classifies a line in the set's locale, or for a mixed set
+// in the language detected, falling back to the default locale as a
+// caller with no conversation language would.
+func blindClassify(c *Classifier, set blindSet, ex example) bot.Classification {
+	if set.mixed {
+		got, _ := c.ClassifyDetected(ex.text, DefaultLocale, blindNow)
+		return got
+	}
+	return c.Classify(ex.text, set.locale, blindNow)
 }
 
 // blindEntityFloor is the share of blind lines asserting entities whose
 // every asserted key must come out equal.
 const blindEntityFloor = 0.95
 
+// blindNow is the blind sets' reference moment, set by TestBlind.
+var blindNow time.Time
+
 func TestBlind(t *testing.T) {
+	blindNow = refTime(t)
 	dir := filepath.Join("testdata", "blind")
 	if _, err := os.Stat(dir); err != nil {
 		t.Skip("blind directory absent")
@@ -68,7 +99,7 @@ func checkBlind(t *testing.T, c *Classifier, set blindSet, exs []example) {
 	confusion := map[string]int{}
 	recallMisses := 0
 	for _, ex := range exs {
-		got := c.Classify(ex.text, set.locale, now)
+		got := blindClassify(c, set, ex)
 		pi := perIntent[ex.intent]
 		if pi == nil {
 			pi = &tally{}
@@ -100,6 +131,33 @@ func checkBlind(t *testing.T, c *Classifier, set blindSet, exs []example) {
 			t.Logf("%s:%d want %s %v got %s %.2f %+v | %s", ex.file, ex.line, ex.intent, ex.ents, got.Intent, got.Confidence, got.Entities, ex.text)
 		}
 	}
+	if set.mixed {
+		// For reference: what the same lines score when the locale is given.
+		// Per language, both ways, since a language the detector misses
+		// shows as a gap between the two.
+		given, perLang, perLangGiven := tally{}, map[string]*tally{}, map[string]*tally{}
+		for _, ex := range exs {
+			if perLang[ex.split] == nil {
+				perLang[ex.split], perLangGiven[ex.split] = &tally{}, &tally{}
+			}
+			given.n++
+			perLang[ex.split].n++
+			perLangGiven[ex.split].n++
+			if c.Classify(ex.text, ex.split, now).Intent == ex.intent {
+				given.ok++
+				perLangGiven[ex.split].ok++
+			}
+			if blindClassify(c, set, ex).Intent == ex.intent {
+				perLang[ex.split].ok++
+			}
+		}
+		t.Logf("%s blind accuracy with the locale given %.3f (%d/%d)", set.name, given.rate(), given.ok, given.n)
+		for _, l := range []string{"pt-BR", "en", "es"} {
+			if tl := perLang[l]; tl != nil {
+				t.Logf("    %-6s not given %.3f (%d/%d)  given %.3f (%d/%d)", l, tl.rate(), tl.ok, tl.n, perLangGiven[l].rate(), perLangGiven[l].ok, perLangGiven[l].n)
+			}
+		}
+	}
 	t.Logf("%s blind accuracy %.3f (%d/%d)  entities %.3f (%d/%d)", set.name, all.rate(), all.ok, all.n, ents.rate(), ents.ok, ents.n)
 	if testing.Verbose() {
 		for _, in := range bot.AllIntents {
@@ -129,7 +187,11 @@ func checkBlind(t *testing.T, c *Classifier, set blindSet, exs []example) {
 	if recallMisses > set.recallMisses {
 		t.Errorf("%s: %d opt_out/wrong_person lines missed, at most %d allowed", set.name, recallMisses, set.recallMisses)
 	}
-	if ents.rate() < blindEntityFloor {
-		t.Errorf("%s blind entity accuracy %.3f below floor %.2f", set.name, ents.rate(), blindEntityFloor)
+	entFloor := blindEntityFloor
+	if set.entityFloor > 0 {
+		entFloor = set.entityFloor
+	}
+	if ents.rate() < entFloor {
+		t.Errorf("%s blind entity accuracy %.3f below floor %.2f", set.name, ents.rate(), entFloor)
 	}
 }

@@ -24,9 +24,10 @@ const strongWeight = 0.75
 // Classifier understands debtor messages. It is immutable after New and
 // safe for concurrent use.
 type Classifier struct {
-	langs map[string]*lang
-	def   *lang
-	pool  sync.Pool
+	langs    map[string]*lang
+	def      *lang
+	detector *detector
+	pool     sync.Pool
 }
 
 // scratch is the per-call working memory, pooled so a classification
@@ -58,6 +59,7 @@ func New(fsys fs.FS) (*Classifier, error) {
 	if c.def = c.langs[DefaultLocale]; c.def == nil {
 		return nil, fmt.Errorf("nlu: default locale %s missing", DefaultLocale)
 	}
+	c.detector = newDetector(c.langs, data)
 	c.pool.New = func() any {
 		return &scratch{buf: make([]byte, 0, 256), raw: make([]token, 0, 64), toks: make([]token, 0, 64), units: make([]unit, 0, 64), nums: make([]numMatch, 64)}
 	}
@@ -100,16 +102,20 @@ func (c *Classifier) pick(locale string) *lang {
 // dates resolve.
 func (c *Classifier) Classify(text, locale string, now time.Time) bot.Classification {
 	l := c.pick(locale)
-	s := c.pool.Get().(*scratch)
-	defer func() {
-		// A rare huge message should not pin its buffers in the pool.
-		if cap(s.buf) <= 1<<16 && cap(s.toks) <= 1<<12 {
-			c.pool.Put(s)
-		}
-	}()
+	s := c.getScratch()
+	defer c.putScratch(s)
 	s.buf, s.raw = tokenize(text, s.buf, s.raw[:0])
 	s.toks = l.rewrite(s.raw, s.toks[:0])
 	return l.classify(text, s, now)
+}
+
+func (c *Classifier) getScratch() *scratch { return c.pool.Get().(*scratch) }
+
+func (c *Classifier) putScratch(s *scratch) {
+	// A rare huge message should not pin its buffers in the pool.
+	if cap(s.buf) <= 1<<16 && cap(s.toks) <= 1<<12 {
+		c.pool.Put(s)
+	}
 }
 
 func (l *lang) classify(text string, s *scratch, now time.Time) bot.Classification {

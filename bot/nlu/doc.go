@@ -91,6 +91,14 @@
 // Confidence is the winning rule's weight, lowered when several strong
 // intents competed or many words went unrecognised; unknown stays ≤ 0.5.
 //
+// Language (detect.go): Detect and ClassifyDetected tell pt-BR, en and es
+// apart per message from the data alone: every word a locale's lexicon
+// knows is evidence for it, split between the locales sharing it, and the
+// [detect] cues of <locale>.detect.nlu (function words, letters such as ç
+// and ñ) weigh double. One-word messages and close calls return "" so the
+// caller keeps the language it had; a wrong language costs more than none,
+// since the answer would be in a language the person did not write.
+//
 // Tuning: corpus_test.go measures the labelled corpus and the dev sets
 // (go test -run Corpus -v prints accuracy per intent and a confusion
 // summary; -nlu.show=train lists misses of one split from the package

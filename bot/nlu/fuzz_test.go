@@ -27,5 +27,17 @@ func FuzzClassify(f *testing.F) {
 		if !valid[got.Intent] || got.Confidence < 0 || got.Confidence > 1 {
 			t.Fatalf("%q: %+v", text, got)
 		}
+		// With the language detected the same holds, and the language is
+		// a compiled locale or "".
+		got, lang := c.ClassifyDetected(text, locale, now)
+		if !valid[got.Intent] || got.Confidence < 0 || got.Confidence > 1 {
+			t.Fatalf("%q detected: %+v", text, got)
+		}
+		if lang != "" && c.langs[lang] == nil {
+			t.Fatalf("%q: detected %q, not a compiled locale", text, lang)
+		}
+		if d := c.Detect(text); d != lang {
+			t.Fatalf("%q: Detect %q, ClassifyDetected %q", text, d, lang)
+		}
 	})
 }

@@ -15,6 +15,10 @@ import (
 
 // classify reads messages one per line and writes one JSON object per
 // line (contract §1), resolving dates against now in the business timezone.
+// Without --locale each message's language is detected and printed as
+// "locale", "" when the message is too short or ambiguous to tell (it is
+// then classified in QUITA_LOCALE); with --locale every message is read
+// in that one.
 func classify(args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("classify", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -22,7 +26,7 @@ func classify(args []string, getenv func(string) string, stdin io.Reader, stdout
 	if defLocale == "" {
 		defLocale = locales.Fallback
 	}
-	locale := fs.String("locale", defLocale, "locale of the messages: pt-BR, en or es")
+	locale := fs.String("locale", "", "locale of the messages: pt-BR, en or es (default: detected per message)")
 	tzName := getenv("QUITA_TIMEZONE")
 	if tzName == "" {
 		tzName = "America/Sao_Paulo"
@@ -31,7 +35,7 @@ func classify(args []string, getenv func(string) string, stdin io.Reader, stdout
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if locales.Resolve(*locale) != *locale {
+	if *locale != "" && locales.Resolve(*locale) != *locale {
 		return fmt.Errorf("classify: --locale %q is not one of pt-BR, en, es", *locale)
 	}
 	loc, err := time.LoadLocation(*tz)
@@ -51,10 +55,17 @@ func classify(args []string, getenv func(string) string, stdin io.Reader, stdout
 	type line struct {
 		Text string `json:"text"`
 		bot.Classification
+		Locale string `json:"locale"`
 	}
 	for in.Scan() {
 		text := in.Text()
-		if err := enc.Encode(line{Text: text, Classification: c.Classify(text, *locale, time.Now().In(loc))}); err != nil {
+		l := line{Text: text, Locale: *locale}
+		if *locale != "" {
+			l.Classification = c.Classify(text, *locale, time.Now().In(loc))
+		} else {
+			l.Classification, l.Locale = c.ClassifyDetected(text, defLocale, time.Now().In(loc))
+		}
+		if err := enc.Encode(l); err != nil {
 			return err
 		}
 	}
