@@ -1,0 +1,102 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/quitabot/quita/bot"
+	"github.com/quitabot/quita/bot/clock"
+	"github.com/quitabot/quita/bot/policy"
+	"github.com/quitabot/quita/store"
+	"github.com/quitabot/quita/store/coord"
+	"github.com/quitabot/quita/store/storetest"
+)
+
+const lgpdToken = "0123456789abcdef"
+
+// lgpdServer serves a store holding customer C-1 with an open invoice and
+// a two-entry conversation.
+func lgpdServer(t *testing.T) (*store.Store, func(method, path, body string) (int, []byte)) {
+	t.Helper()
+	st := storetest.OpenSQLite(t)
+	ctx := context.Background()
+	t0 := time.Date(2026, 11, 23, 13, 0, 0, 0, time.UTC)
+	cust := bot.Customer{ID: "cus_1", ExternalID: "C-1", Name: "Maria Souza", Phone: "+5511988887777",
+		Email: "maria@example.com", Document: "123.456.789-09", CreatedAt: t0, UpdatedAt: t0}
+	if err := st.UpsertInvoice(ctx, cust, bot.Invoice{ID: "INV-1", CustomerID: "cus_1", AmountCents: 15990,
+		Currency: "BRL", DueDate: "2026-11-25", Status: bot.InvoiceOpen, CreatedAt: t0, UpdatedAt: t0}); err != nil {
+		t.Fatal(err)
+	}
+	conv := bot.Conversation{ID: "cnv_1", CustomerID: "cus_1", Phone: cust.Phone, Transport: "sim",
+		Status: bot.StatusOpen, State: "start", CreatedAt: t0, UpdatedAt: t0}
+	if _, err := st.CommitTurn(ctx, bot.Turn{Conversation: conv, IsNew: true, Entries: []bot.TranscriptEntry{
+		{At: t0, Direction: bot.DirectionIn, Author: bot.AuthorDebtor, Text: "já paguei"},
+		{At: t0, Direction: bot.DirectionOut, Author: bot.AuthorBot, Text: "Obrigado"}}}); err != nil {
+		t.Fatal(err)
+	}
+	app, err := New(Deps{Store: st, Coord: coord.NewMemory(), Clock: clock.NewOffset(), Policy: policy.Default(),
+		Location: time.UTC, APIToken: lgpdToken})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st, func(method, path, body string) (int, []byte) {
+		t.Helper()
+		var r io.Reader
+		if body != "" {
+			r = strings.NewReader(body)
+		}
+		req := httptest.NewRequest(method, path, r)
+		req.Header.Set("Authorization", "Bearer "+lgpdToken)
+		if body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		resp, err := app.Test(req, 5000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, b
+	}
+}
+
+func TestCustomerDataEndpoint(t *testing.T) {
+	_, do := lgpdServer(t)
+	status, body := do("GET", "/v1/customers/C-1/data", "")
+	if status != 200 {
+		t.Fatalf("status %d: %s", status, body)
+	}
+	var got struct {
+		Customer      customerJSON
+		Invoices      []invoiceJSON
+		Conversations []struct {
+			ID         string
+			Transcript []bot.TranscriptEntry
+		}
+		Events []eventJSON
+		Media  []bot.Media
+	}
+	if err := json.Unmarshal(body, &got); err != nil {
+		t.Fatalf("%v: %s", err, body)
+	}
+	if got.Customer.ID != "C-1" || got.Customer.Document != "123.456.789-09" || len(got.Invoices) != 1 ||
+		len(got.Conversations) != 1 || got.Conversations[0].ID != "cnv_1" || len(got.Conversations[0].Transcript) != 2 ||
+		got.Events == nil || got.Media == nil {
+		t.Fatalf("export: %s", body)
+	}
+	status, body = do("GET", "/v1/customers/C-404/data", "")
+	var e errorBody
+	if status != 404 || json.Unmarshal(body, &e) != nil || e.Error.Code != "not_found" {
+		t.Fatalf("unknown customer: %d %s", status, body)
+	}
+	req := httptest.NewRequest("GET", "/v1/customers/C-1/data", nil)
+	app, _ := New(Deps{Store: storetest.OpenSQLite(t), Coord: coord.NewMemory(), Clock: clock.NewOffset(),
+		Policy: policy.Default(), Location: time.UTC, APIToken: lgpdToken})
+	if resp, _ := app.Test(req); resp.StatusCode != 401 {
+		t.Fatalf("without the token: %d", resp.StatusCode)
+	}
+}
