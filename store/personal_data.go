@@ -106,7 +106,7 @@ func (s *Store) CustomerData(ctx context.Context, id string) (CustomerData, erro
 		}
 		if len(ids) > 0 {
 			var events []outboxRow
-			if err := tx.Where("kind = ? AND conversation_id IN ?", bot.OutboxEvent, ids).
+			if err := tx.Where("kind = 'event' AND conversation_id IN ?", ids).
 				Order("created_at, id").Find(&events).Error; err != nil {
 				return fmt.Errorf("store: customer events: %w", err)
 			}
