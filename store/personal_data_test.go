@@ -2,12 +2,18 @@ package store_test
 
 import (
 	"context"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/quitabot/quita/bot"
+	"github.com/quitabot/quita/bot/transcript"
 	"github.com/quitabot/quita/store"
 	"github.com/quitabot/quita/store/storetest"
 )
+
+// seedMediaURL is the receipt seedDebtor stored.
+var seedMediaURL string
 
 // seedDebtor stores customer C-1 (Maria) with one invoice in status, a
 // conversation with an inbound receipt image and a bot reply, and an
@@ -26,6 +32,7 @@ func seedDebtor(t *testing.T, s *store.Store, status bot.InvoiceStatus) bot.Conv
 	if err != nil {
 		t.Fatal(err)
 	}
+	seedMediaURL = media.URL
 	conv := bot.Conversation{ID: "cnv_1", CustomerID: "cus_1", Phone: cust.Phone, Transport: "sim", Status: bot.StatusOpen,
 		State: "start", CreatedAt: t0, UpdatedAt: t0}
 	if _, _, err := s.RecordInbound(ctx, bot.InboxRecord{ID: "inb_1", ReceivedAt: t0, Message: bot.InboundMessage{
@@ -70,6 +77,97 @@ func TestCustomerDataExportsEverything(t *testing.T) {
 		}
 		if _, err := s.CustomerData(ctx, "C-404"); bot.ErrorCodeOf(err) != bot.CodeNotFound {
 			t.Errorf("unknown customer: %v", err)
+		}
+	})
+}
+
+func TestEraseRefusedWhileInvoicesAreOpen(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		seedDebtor(t, s, bot.InvoiceOpen)
+		req := store.ErasureRequest{CustomerID: "C-1", Reason: "titular pediu", Actor: "api", At: t0, ID: "era_1", EventID: "evt_era_1"}
+		_, err := s.EraseCustomer(ctx, req)
+		if bot.ErrorCodeOf(err) != bot.CodeConflict || !strings.Contains(err.Error(), "INV-1") {
+			t.Fatalf("erase with an open invoice: %v", err)
+		}
+		if c, _ := s.CustomerByExternalID(ctx, "C-1"); c.Name != "Maria Souza" {
+			t.Fatalf("a refused erasure changed the customer: %+v", c)
+		}
+		if _, err := s.EraseCustomer(ctx, store.ErasureRequest{CustomerID: "C-404", Reason: "x", ID: "era_2", EventID: "evt_2"}); bot.ErrorCodeOf(err) != bot.CodeNotFound {
+			t.Fatalf("unknown customer: %v", err)
+		}
+		// An admin may force it; the decision is recorded with its reason.
+		req.Force, req.Actor = true, "admin:ana"
+		e, err := s.EraseCustomer(ctx, req)
+		if err != nil || !e.Forced || len(e.OpenInvoices) != 1 {
+			t.Fatalf("forced erasure: %+v %v", e, err)
+		}
+		var forced []struct {
+			Actor, Reason string
+			Forced        bool
+		}
+		s.Gorm.Raw("SELECT actor, reason, forced FROM erasures").Scan(&forced)
+		if len(forced) != 1 || !forced[0].Forced || forced[0].Actor != "admin:ana" || forced[0].Reason != "titular pediu" {
+			t.Fatalf("erasure record: %+v", forced)
+		}
+	})
+}
+
+func TestEraseAnonymisesAndKeepsTheChain(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		seedDebtor(t, s, bot.InvoicePaid)
+		e, err := s.EraseCustomer(ctx, store.ErasureRequest{CustomerID: "C-1", Reason: "titular pediu", Actor: "api",
+			At: t0.Add(time.Hour), ID: "era_1", EventID: "evt_era_1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.Forced || e.Erased.TranscriptEntries != 2 || e.Erased.Media != 1 || e.Erased.Conversations != 1 ||
+			e.Erased.InboxMessages != 1 || len(e.Kept) != 1 || e.Kept[0].AmountCents != 15990 || e.Kept[0].DueDate != "2026-11-25" {
+			t.Fatalf("erasure report: %+v", e)
+		}
+		d, err := s.CustomerData(ctx, "C-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := d.Customer
+		if c.Name != store.ErasedName || c.Phone != "" || c.Email != "" || c.Document != "" {
+			t.Fatalf("customer not anonymised: %+v", c)
+		}
+		if len(d.Invoices) != 1 || d.Invoices[0].AmountCents != 15990 {
+			t.Fatalf("invoice not kept: %+v", d.Invoices)
+		}
+		if len(d.Conversations) != 1 {
+			t.Fatalf("conversations: %+v", d.Conversations)
+		}
+		for _, en := range d.Conversations[0].Transcript {
+			if en.Text != "" || en.Media != nil || !en.Erased {
+				t.Fatalf("entry not erased: %+v", en)
+			}
+		}
+		if v := transcript.Verify(d.Conversations[0].Transcript); !v.OK || v.Erased != 2 || v.Entries != 2 {
+			t.Fatalf("erased chain: %+v", v)
+		}
+		if _, err := s.MediaFile(ctx, strings.TrimPrefix(seedMediaURL, "/v1/media/")); bot.ErrorCodeOf(err) != bot.CodeNotFound {
+			t.Fatalf("receipt kept: %v", err)
+		}
+		// The number is free: a new message starts as an unknown number.
+		if got, err := s.CustomerByPhone(ctx, []string{"+5511988887777"}); got != nil || err != nil {
+			t.Fatalf("customer by the erased number: %+v %v", got, err)
+		}
+		if got, err := s.ConversationByPhone(ctx, "sim", "+5511988887777"); got != nil || err != nil {
+			t.Fatalf("conversation by the erased number: %+v %v", got, err)
+		}
+		// Billing hears of it, without the number.
+		var payloads []string
+		s.Gorm.Raw("SELECT payload FROM outbox WHERE event_type = 'customer.erased'").Scan(&payloads)
+		if len(payloads) != 1 || !strings.Contains(payloads[0], `"customer_id":"C-1"`) || strings.Contains(payloads[0], "98888") {
+			t.Fatalf("customer.erased event: %v", payloads)
+		}
+		var leftovers int64
+		s.Gorm.Raw("SELECT COUNT(*) FROM outbox WHERE conversation_id = 'cnv_1' AND kind = 'message'").Scan(&leftovers)
+		if leftovers != 0 {
+			t.Fatalf("%d messages to the debtor kept", leftovers)
 		}
 	})
 }

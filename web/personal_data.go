@@ -7,6 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/quitabot/quita/bot"
+	"github.com/quitabot/quita/store"
 )
 
 // customerDataJSON answers an LGPD access or portability request: every
@@ -64,4 +65,45 @@ func (s *server) customerData(c *fiber.Ctx) error {
 	}
 	out.Media = append(out.Media, d.Media...)
 	return c.JSON(out)
+}
+
+// eraseRequest is POST /v1/customers/{id}/erase's body.
+type eraseRequest struct {
+	Reason string `json:"reason"`
+	Force  bool   `json:"force"`
+}
+
+// eraseCustomer: POST /v1/customers/{id}/erase. 409 names the open
+// invoices unless force; 200 reports what was erased and what was kept.
+func (s *server) eraseCustomer(c *fiber.Ctx) error {
+	var req eraseRequest
+	if err := json.Unmarshal(c.Body(), &req); err != nil {
+		return malformed(err)
+	}
+	if req.Force && !isAdmin(c) {
+		return bot.Errorf(bot.CodeForbidden, "only an admin may erase a customer whose invoices are open")
+	}
+	actor, _ := c.Locals(localsAgent).(string)
+	if actor == "" {
+		return bot.Errorf(bot.CodeUnauthenticated, "no signed-in agent or API token")
+	}
+	e, err := s.Store.EraseCustomer(c.UserContext(), store.ErasureRequest{CustomerID: c.Params("id"), Reason: req.Reason,
+		Force: req.Force, Actor: actor, At: s.Clock.Now(), ID: s.newID("era"), EventID: s.newID("evt")})
+	if err != nil {
+		return err
+	}
+	s.log.Info("customer erased", "customer", e.CustomerID, "erasure", e.ID, "actor", actor, "forced", e.Forced)
+	e.At = e.At.In(s.Location)
+	return c.JSON(e)
+}
+
+// fallbackIDs names records when the server runs without an engine (tests).
+var fallbackIDs = bot.NewIDs()
+
+// newID returns a fresh id with prefix, from the engine's generator.
+func (s *server) newID(prefix string) string {
+	if s.Engine != nil {
+		return s.Engine.NewID(prefix)
+	}
+	return fallbackIDs.New(prefix)
 }

@@ -100,3 +100,37 @@ func TestCustomerDataEndpoint(t *testing.T) {
 		t.Fatalf("without the token: %d", resp.StatusCode)
 	}
 }
+
+func TestEraseEndpoint(t *testing.T) {
+	st, do := lgpdServer(t)
+	status, body := do("POST", "/v1/customers/C-1/erase", `{"reason":"titular pediu","force":false}`)
+	var e errorBody
+	if status != 409 || json.Unmarshal(body, &e) != nil || e.Error.Code != "conflict" || !strings.Contains(e.Error.Message, "INV-1") {
+		t.Fatalf("erase with an open invoice: %d %s", status, body)
+	}
+	if status, body := do("POST", "/v1/customers/C-1/erase", `{"force":true}`); status != 422 {
+		t.Fatalf("erase without a reason: %d %s", status, body)
+	}
+	if status, body := do("POST", "/v1/customers/C-404/erase", `{"reason":"x"}`); status != 404 {
+		t.Fatalf("erase of an unknown customer: %d %s", status, body)
+	}
+	status, body = do("POST", "/v1/customers/C-1/erase", `{"reason":"decisão do DPO","force":true}`)
+	var got store.Erasure
+	if status != 200 || json.Unmarshal(body, &got) != nil || !got.Forced || got.Actor != "api" ||
+		got.Erased.TranscriptEntries != 2 || len(got.Kept) != 1 || got.Kept[0].AmountCents != 15990 {
+		t.Fatalf("forced erase: %d %s", status, body)
+	}
+	status, body = do("GET", "/v1/customers/C-1/data", "")
+	if status != 200 || strings.Contains(string(body), "Maria") || strings.Contains(string(body), "já paguei") {
+		t.Fatalf("data after erasure: %d %s", status, body)
+	}
+	status, body = do("GET", "/v1/conversations/cnv_1/transcript/verify", "")
+	if status != 200 || string(body) != `{"ok":true,"entries":2,"erased":2}` {
+		t.Fatalf("verify after erasure: %d %s", status, body)
+	}
+	var events int64
+	st.Gorm.Raw("SELECT COUNT(*) FROM outbox WHERE event_type = 'customer.erased'").Scan(&events)
+	if events != 1 {
+		t.Fatalf("%d customer.erased events", events)
+	}
+}
