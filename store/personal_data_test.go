@@ -171,3 +171,38 @@ func TestEraseAnonymisesAndKeepsTheChain(t *testing.T) {
 		}
 	})
 }
+
+// customer.updated with a new phone: the history moves with the customer
+// and what was queued for the old number is not sent.
+func TestCorrectedPhoneMovesTheHistory(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		seedDebtor(t, s, bot.InvoiceOpen)
+		c, err := s.CustomerByExternalID(ctx, "C-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Phone, c.UpdatedAt = "+5511977776666", t0.Add(time.Hour)
+		if _, changed, err := s.UpdateCustomerByExternalID(ctx, c); err != nil || !changed {
+			t.Fatalf("update: %v %v", changed, err)
+		}
+		moved, err := s.ConversationByPhone(ctx, "sim", "+5511977776666")
+		if err != nil || moved == nil || moved.ID != "cnv_1" {
+			t.Fatalf("conversation on the new number: %+v %v", moved, err)
+		}
+		if old, _ := s.ConversationByPhone(ctx, "sim", "+5511988887777"); old != nil {
+			t.Fatalf("a conversation is still on the old number: %+v", old)
+		}
+		if entries, _ := s.Transcript(ctx, "cnv_1"); len(entries) != 2 {
+			t.Fatalf("history: %+v", entries)
+		}
+		items, _ := s.OutboxItems(ctx, []string{"out_Obrigado, Maria"})
+		if len(items) != 1 || items[0].Status != bot.OutboxFailed {
+			t.Fatalf("a message queued for the old number: %+v", items)
+		}
+		// Events to billing are untouched.
+		if ev, _ := s.OutboxItems(ctx, []string{"evt_1"}); len(ev) != 1 || ev[0].Status != bot.OutboxPending {
+			t.Fatalf("event: %+v", ev)
+		}
+	})
+}
