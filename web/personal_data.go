@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -106,4 +107,21 @@ func (s *server) newID(prefix string) string {
 		return s.Engine.NewID(prefix)
 	}
 	return fallbackIDs.New(prefix)
+}
+
+// downloadCustomerData: GET /console/customers/{id}/data, an admin's
+// download of what GET /v1/customers/{id}/data answers (an LGPD access
+// request), as a JSON file.
+func (cs *console) downloadCustomerData(c *fiber.Ctx) error {
+	name := strings.Map(func(r rune) rune {
+		if r == '"' || r == '\\' || r < 0x20 || r == '/' {
+			return -1
+		}
+		return r
+	}, c.Params("id"))
+	if err := cs.customerData(c); err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="customer-`+name+`.json"`)
+	return nil
 }

@@ -134,3 +134,26 @@ func TestEraseEndpoint(t *testing.T) {
 		t.Fatalf("%d customer.erased events", events)
 	}
 }
+
+func TestConsoleAdminDownloadsCustomerData(t *testing.T) {
+	env := newConsoleEnv(t, false)
+	admin := env.browser(t)
+	admin.mustLogin("root")
+	conv := admin.do("GET", "/console/c/cnv_1", nil)
+	if !strings.Contains(conv.body, `href="/console/customers/cus_m/data"`) {
+		t.Fatalf("the admin's conversation page lacks the data download:\n%s", conv.body)
+	}
+	p := admin.do("GET", "/console/customers/cus_m/data", nil)
+	if p.status != 200 || !strings.Contains(p.header.Get("Content-Disposition"), `filename="customer-cus_m.json"`) ||
+		!strings.Contains(p.body, `"transcript"`) || !strings.Contains(p.body, "Maria Souza") {
+		t.Fatalf("download: %d %v %s", p.status, p.header, p.body)
+	}
+	agent := env.browser(t)
+	agent.mustLogin("ana")
+	if p := agent.do("GET", "/console/c/cnv_1", nil); strings.Contains(p.body, "/console/customers/") {
+		t.Fatal("an agent is offered the data download")
+	}
+	if p := agent.do("GET", "/console/customers/cus_m/data", nil); p.status != 403 {
+		t.Fatalf("an agent's download: %d", p.status)
+	}
+}
