@@ -146,16 +146,12 @@ func eraseCustomerData(tx *gorm.DB, cust customerRow, at time.Time, n *ErasedCou
 	if err != nil {
 		return err
 	}
-	ids := make([]string, len(convs))
-	for i, c := range convs {
-		ids[i] = c.ID
-	}
 	var phones []string
 	if cust.Phone != "" {
 		phones = phone.Variants(cust.Phone)
 	}
 	for _, c := range convs {
-		if !slices.Contains(phones, c.Phone) {
+		if strings.HasPrefix(c.Phone, "+") && !slices.Contains(phones, c.Phone) {
 			phones = append(phones, phone.Variants(c.Phone)...)
 		}
 	}
@@ -165,6 +161,19 @@ func eraseCustomerData(tx *gorm.DB, cust customerRow, at time.Time, n *ErasedCou
 	}).Error; err != nil {
 		return fmt.Errorf("store: erase: customer: %w", err)
 	}
+	return eraseConversations(tx, convs, phones, at, n)
+}
+
+// eraseConversations removes the personal data of convs (and what was
+// exchanged with phones) inside tx: transcript texts and media, attachments,
+// the number and memory of each conversation, inbound messages, messages
+// to the debtor and sent events, and the simulator's log.
+func eraseConversations(tx *gorm.DB, convs []conversationRow, phones []string, at time.Time, n *ErasedCounts) error {
+	ids := make([]string, len(convs))
+	for i, c := range convs {
+		ids[i] = c.ID
+	}
+	var err error
 	if len(ids) > 0 {
 		// The attachments the transcripts point at: receipts, mostly.
 		var mediaJSONs []string

@@ -8,6 +8,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/quitabot/quita/bot"
+	"github.com/quitabot/quita/bot/phone"
 	"github.com/quitabot/quita/bot/retention"
 )
 
@@ -39,6 +40,50 @@ func (s *Store) EraseForRetention(ctx context.Context, c retention.Candidate, re
 	return map[string]int64{"customers": 1, "conversations": e.Erased.Conversations,
 		"transcript_entries": e.Erased.TranscriptEntries, "media": e.Erased.Media, "inbox": e.Erased.InboxMessages,
 		"outbox": e.Erased.OutboxRows, "sim_messages": e.Erased.SimMessages}, nil
+}
+
+// EraseIdleConversations erases the conversations of unknown numbers
+// (tied to no customer, on a number no customer holds) with no activity
+// since idleSince, limit per
+// transaction, as an erasure does for a customer's; it returns the rows
+// erased by kind.
+func (s *Store) EraseIdleConversations(ctx context.Context, idleSince, at time.Time, limit int) (map[string]int64, error) {
+	out := map[string]int64{}
+	for {
+		var n ErasedCounts
+		var found int
+		err := s.Gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			var convs []conversationRow
+			// A number a customer still holds is that customer's to keep or
+			// erase.
+			if err := tx.Where(`customer_id IS NULL AND phone NOT LIKE 'erased:%' AND updated_at < ? AND NOT EXISTS
+				(SELECT 1 FROM customers c WHERE c.phone = conversations.phone)`, idleSince.UTC()).
+				Order("id").Limit(limit).Find(&convs).Error; err != nil {
+				return fmt.Errorf("store: idle conversations: %w", err)
+			}
+			found = len(convs)
+			if found == 0 {
+				return nil
+			}
+			var phones []string
+			for _, c := range convs {
+				phones = append(phones, phone.Variants(c.Phone)...)
+			}
+			return eraseConversations(tx, convs, phones, at.UTC(), &n)
+		})
+		if err != nil {
+			return out, err
+		}
+		out["unknown_conversations"] += n.Conversations
+		out["transcript_entries"] += n.TranscriptEntries
+		out["media"] += n.Media
+		out["inbox"] += n.InboxMessages
+		out["outbox"] += n.OutboxRows
+		out["sim_messages"] += n.SimMessages
+		if found < limit {
+			return out, nil
+		}
+	}
 }
 
 // Prune kinds.

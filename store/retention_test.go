@@ -28,6 +28,19 @@ func TestRetentionErasesIdleCustomersOnly(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		// Two unknown numbers: one idle since t0, one that wrote on day 20.
+		for i, at := range []time.Time{t0, t0.AddDate(0, 0, 20)} {
+			id := []string{"unk_old", "unk_new"}[i]
+			conv := bot.Conversation{ID: id, Phone: "+55119666600" + []string{"01", "02"}[i], Transport: "sim",
+				Status: bot.StatusOpen, State: "start", CreatedAt: at, UpdatedAt: at}
+			turn := newTurn(conv, "", "quem é você?")
+			turn.Entries[0].Direction, turn.Entries[0].Author = bot.DirectionIn, bot.AuthorDebtor
+			turn.Outbox = nil
+			turn.Entries[0].OutboxID, turn.Entries[0].Status = "", ""
+			if _, err := s.CommitTurn(ctx, turn); err != nil {
+				t.Fatal(err)
+			}
+		}
 		pol := policy.Default()
 		pol.RetentionDays = 30
 		var observed retention.Report
@@ -38,8 +51,17 @@ func TestRetentionErasesIdleCustomersOnly(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if rep.Erased["customers"] != 1 || rep.Erased["transcript_entries"] != 2 || observed.Erased["customers"] != 1 {
+		if rep.Erased["customers"] != 1 || rep.Erased["transcript_entries"] != 3 || observed.Erased["customers"] != 1 {
 			t.Fatalf("report: %+v", rep)
+		}
+		if rep.Erased["unknown_conversations"] != 1 {
+			t.Fatalf("unknown conversations erased: %+v", rep.Erased)
+		}
+		for id, erased := range map[string]bool{"unk_old": true, "unk_new": false} {
+			entries, err := s.Transcript(ctx, id)
+			if err != nil || len(entries) != 1 || entries[0].Erased != erased || (entries[0].Text == "") != erased {
+				t.Errorf("%s: %+v %v, want erased=%v", id, entries, err, erased)
+			}
 		}
 		for id, erased := range map[string]bool{"C-1": true, "C-2": false, "C-3": false} {
 			c, err := s.CustomerByExternalID(ctx, id)

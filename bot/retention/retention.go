@@ -1,6 +1,7 @@
 // Package retention runs the daily personal-data retention job (LGPD,
 // issue 16): it erases customers with no open invoice and no activity for
-// the policy's retention_days, and prunes operational records (delivered
+// the policy's retention_days (and the conversations of unknown numbers
+// idle as long), and prunes operational records (delivered
 // outbox rows, processed inbox rows, the simulator's log, received billing
 // webhooks) older than retention.operational_days, and ended sessions. It
 // runs on the service clock, one instance at a time.
@@ -46,6 +47,10 @@ type Store interface {
 	// EraseForRetention erases one candidate as EraseCustomer does (never
 	// forced) and returns the rows it erased by kind.
 	EraseForRetention(ctx context.Context, c Candidate, reason string, at time.Time, id, eventID string) (map[string]int64, error)
+	// EraseIdleConversations erases the conversations of unknown numbers
+	// (no customer) idle since idleSince, limit at a time, and returns the
+	// rows erased by kind.
+	EraseIdleConversations(ctx context.Context, idleSince, at time.Time, limit int) (map[string]int64, error)
 	// PruneOperational deletes operational rows older than before, and
 	// sessions ended before now; it returns the rows deleted by kind.
 	PruneOperational(ctx context.Context, before, now time.Time) (map[string]int64, error)
@@ -121,6 +126,13 @@ func (j *Job) Run(ctx context.Context, now time.Time) (Report, error) {
 			break
 		}
 		after = page[len(page)-1].ID
+	}
+	unknown, err := j.cfg.Store.EraseIdleConversations(ctx, idleSince, now, j.cfg.BatchSize)
+	for k, v := range unknown {
+		rep.Erased[k] += v
+	}
+	if err != nil {
+		errs = append(errs, err)
 	}
 	days := j.cfg.Policy.Retention.OperationalDays
 	pruned, err := j.cfg.Store.PruneOperational(ctx, now.AddDate(0, 0, -days), time.Now())

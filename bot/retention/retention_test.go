@@ -22,6 +22,10 @@ func (s *countingStore) EraseForRetention(context.Context, Candidate, string, ti
 	return nil, nil
 }
 
+func (s *countingStore) EraseIdleConversations(context.Context, time.Time, time.Time, int) (map[string]int64, error) {
+	return nil, nil
+}
+
 func (s *countingStore) PruneOperational(_ context.Context, before, _ time.Time) (map[string]int64, error) {
 	s.prunes.Add(1)
 	return map[string]int64{"outbox": 1}, nil
