@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -129,6 +130,67 @@ func TestPruneOperationalKeepsRecentRows(t *testing.T) {
 		// Transcripts are not operational records: they stay.
 		if entries, _ := s.Transcript(ctx, "cnv_old"); len(entries) != 1 {
 			t.Errorf("transcript pruned: %+v", entries)
+		}
+	})
+}
+
+// A year of daily traffic with the daily prune keeps the operational
+// tables bounded by operational_days' worth of rows: they level off
+// instead of growing with the service's age.
+func TestPruningKeepsOperationalTablesBounded(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a year of traffic")
+	}
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		const perDay, keepDays = 2, 90
+		count := func() (n int64) {
+			for _, table := range []string{"outbox", "inbox", "sim_messages", "webhook_deliveries"} {
+				var c int64
+				s.Gorm.Raw("SELECT COUNT(*) FROM " + table).Scan(&c)
+				n += c
+			}
+			return n
+		}
+		var atQuarter, peak int64
+		for day := 0; day < 365; day++ {
+			at := t0.AddDate(0, 0, day)
+			for i := 0; i < perDay; i++ {
+				id := at.Format("20060102") + "_" + string(rune('a'+i))
+				conv := bot.Conversation{ID: "cnv_" + id, Phone: fmt.Sprintf("+551195%03d%04d", day, i), Transport: "sim",
+					Status: bot.StatusOpen, State: "start", CreatedAt: at, UpdatedAt: at}
+				if _, _, err := s.RecordInbound(ctx, bot.InboxRecord{ID: "inb_" + id, ReceivedAt: at, Message: bot.InboundMessage{
+					Transport: "sim", ExternalID: "m_" + id, From: conv.Phone, Text: "oi", SentAt: at}}); err != nil {
+					t.Fatal(err)
+				}
+				turn := newTurn(conv, "inb_"+id, "r"+id)
+				if _, err := s.CommitTurn(ctx, turn); err != nil {
+					t.Fatal(err)
+				}
+				if err := s.MarkOutboxSent(ctx, "out_r"+id, "x"+id, at); err != nil {
+					t.Fatal(err)
+				}
+				if err := s.AppendSimMessage(ctx, store.SimMessage{ID: "sim_" + id, Recipient: conv.Phone, At: at,
+					OutboxID: "out_r" + id}); err != nil {
+					t.Fatal(err)
+				}
+				if err := s.RecordWebhookDelivery(ctx, store.WebhookDelivery{ID: "wh_" + id, Type: "invoice.paid",
+					Status: "applied", Body: "{}", ReceivedAt: at}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := s.PruneOperational(ctx, at.AddDate(0, 0, -keepDays), time.Now()); err != nil {
+				t.Fatal(err)
+			}
+			n := count()
+			peak = max(peak, n)
+			if day == 120 {
+				atQuarter = n
+			}
+		}
+		bound := int64(4 * perDay * (keepDays + 1))
+		if end := count(); end > bound || end != atQuarter || peak > bound {
+			t.Fatalf("rows after 120 days %d, after a year %d, peak %d; want level at most %d", atQuarter, end, peak, bound)
 		}
 	})
 }
