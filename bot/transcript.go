@@ -45,4 +45,10 @@ type TranscriptEntry struct {
 	OutboxID       string    `json:"-"`
 	PrevHash       string    `json:"prev_hash"`
 	Hash           string    `json:"hash"`
+	// ContentHash is the leaf hash of Text and Media (chain scheme 2; empty
+	// for entries sealed under scheme 1). Hash covers it instead of the
+	// content, so erasing the content keeps the chain checkable.
+	ContentHash string `json:"content_hash,omitempty"`
+	// Erased reports that Text and Media were removed (LGPD erasure).
+	Erased bool `json:"erased,omitempty"`
 }

@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/quitabot/quita/bot"
+	"github.com/quitabot/quita/bot/phone"
 )
 
 // SetInvoiceStatus moves an open invoice to paid or cancelled. It reports
@@ -75,9 +76,62 @@ func (s *Store) UpdateCustomerByExternalID(ctx context.Context, c bot.Customer) 
 		}
 		changed = true
 		out = c
-		return upsertCustomer(tx, c)
+		if err := upsertCustomer(tx, c); err != nil {
+			return err
+		}
+		if c.Phone != row.Phone && row.Phone != "" && c.Phone != "" {
+			return movePhone(tx, row.ID, row.Phone, c.Phone, c.UpdatedAt)
+		}
+		return nil
 	})
 	return out, changed, err
+}
+
+// movePhone follows a corrected phone: the customer's conversations on the
+// old number move to the new one (where the customer has none on that
+// transport yet), so the history stays with the customer, and messages
+// still queued for the old number are cancelled, so it is not messaged
+// again. A later message from the old number starts as an unknown one.
+func movePhone(tx *gorm.DB, customerID, oldPhone, newPhone string, at time.Time) error {
+	olds := phone.Variants(oldPhone)
+	var convs []conversationRow
+	if err := tx.Where("customer_id = ? AND phone IN ?", customerID, olds).Find(&convs).Error; err != nil {
+		return fmt.Errorf("store: move phone: %w", err)
+	}
+	ids := make([]string, len(convs))
+	for i, cv := range convs {
+		ids[i] = cv.ID
+		var taken int64
+		if err := tx.Model(&conversationRow{}).Where("transport = ? AND phone = ?", cv.Transport, newPhone).
+			Count(&taken).Error; err != nil {
+			return fmt.Errorf("store: move phone: %w", err)
+		}
+		if taken == 0 {
+			if err := tx.Model(&conversationRow{}).Where("id = ?", cv.ID).UpdateColumns(map[string]any{
+				"phone": newPhone, "version": gorm.Expr("version + 1"), "updated_at": at.UTC()}).Error; err != nil {
+				return fmt.Errorf("store: move phone: %w", err)
+			}
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	var queued []string
+	if err := tx.Model(&outboxRow{}).Where("kind = ? AND status = ? AND recipient IN ? AND conversation_id IN ?",
+		bot.OutboxMessage, bot.OutboxPending, olds, ids).
+		Pluck("id", &queued).Error; err != nil {
+		return fmt.Errorf("store: move phone: queued: %w", err)
+	}
+	if len(queued) == 0 {
+		return nil
+	}
+	if err := tx.Model(&outboxRow{}).Where("id IN ?", queued).UpdateColumns(map[string]any{
+		"status": bot.OutboxFailed, "last_error": "the customer's phone was corrected; not sent to the old number",
+		"claimed_until": nil, "claim_token": ""}).Error; err != nil {
+		return fmt.Errorf("store: move phone: cancel: %w", err)
+	}
+	return tx.Model(&transcriptRow{}).Where("outbox_id IN ? AND outbox_id <> ''", queued).
+		Update("status", bot.DeliveryFailed).Error
 }
 
 // InvoiceFilter narrows Invoices. Overdue means open with a due date

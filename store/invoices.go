@@ -62,6 +62,11 @@ func applyInvoiceTx(tx *gorm.DB, c bot.Customer, inv bot.Invoice, newCustomerID 
 			c.UpdatedAt = existing.UpdatedAt
 		} else if err := upsertCustomer(tx, c); err != nil {
 			return "", inv, err
+		} else if c.Phone != existing.Phone && existing.Phone != "" && c.Phone != "" {
+			// A corrected phone takes the history with it (see movePhone).
+			if err := movePhone(tx, existing.ID, existing.Phone, c.Phone, c.UpdatedAt); err != nil {
+				return "", inv, err
+			}
 		}
 	} else {
 		c.ID = newCustomerID

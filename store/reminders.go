@@ -298,7 +298,7 @@ func (w *batchWrite) add(mt reminders.MarkedTurn, heads map[string]conversationR
 	for _, e := range sealed {
 		e := transcriptToRow(e)
 		w.entries = append(w.entries, []any{e.ConversationID, e.Seq, e.At, e.Direction, e.Author, e.Text, e.Media, e.Intent,
-			e.StateFrom, e.StateTo, e.Status, e.OutboxID, e.PrevHash, e.Hash})
+			e.StateFrom, e.StateTo, e.Status, e.OutboxID, e.PrevHash, e.Hash, e.ContentHash})
 		r.LastSeq, r.LastHash = e.Seq, e.Hash
 	}
 	if t.IsNew {
@@ -331,7 +331,7 @@ func (w *batchWrite) write(c *passConn, tx *gorm.DB) error {
 	}
 	if err == nil {
 		err = insert(c, "transcript_entries (conversation_id, seq, at, direction, author, text, media, intent, state_from, "+
-			"state_to, status, outbox_id, prev_hash, hash)", w.entries, nil)
+			"state_to, status, outbox_id, prev_hash, hash, content_hash)", w.entries, nil)
 	}
 	if err == nil {
 		err = insert(c, "outbox (id, kind, conversation_id, transport, recipient, event_type, payload, status, attempts, "+

@@ -99,7 +99,7 @@ var (
 	convColumns = []string{"id", "customer_id", "phone", "transport", "status", "state", "memory", "agent", "locale", "version",
 		"last_seq", "last_hash", "created_at", "updated_at"}
 	entryColumns = []string{"conversation_id", "seq", "at", "direction", "author", "text", "media", "intent", "state_from",
-		"state_to", "status", "outbox_id", "prev_hash", "hash"}
+		"state_to", "status", "outbox_id", "prev_hash", "hash", "content_hash"}
 	outboxColumns = []string{"id", "kind", "conversation_id", "transport", "recipient", "event_type", "payload", "status", "attempts",
 		"next_attempt_at", "claimed_until", "claim_token", "last_error", "external_id", "created_at", "sent_at"}
 )

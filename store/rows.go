@@ -22,6 +22,7 @@ type customerRow struct {
 	Tags       string
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
+	ErasedAt   *time.Time
 }
 
 func (customerRow) TableName() string { return "customers" }
@@ -168,6 +169,8 @@ type transcriptRow struct {
 	OutboxID       string
 	PrevHash       string
 	Hash           string
+	ContentHash    string
+	ErasedAt       *time.Time
 }
 
 func (transcriptRow) TableName() string { return "transcript_entries" }
@@ -175,13 +178,15 @@ func (transcriptRow) TableName() string { return "transcript_entries" }
 func transcriptToRow(e bot.TranscriptEntry) transcriptRow {
 	return transcriptRow{ConversationID: e.ConversationID, Seq: e.Seq, At: e.At.UTC(), Direction: e.Direction,
 		Author: e.Author, Text: e.Text, Media: mediaJSON(e.Media), Intent: e.Intent, StateFrom: e.StateFrom,
-		StateTo: e.StateTo, Status: e.Status, OutboxID: e.OutboxID, PrevHash: e.PrevHash, Hash: e.Hash}
+		StateTo: e.StateTo, Status: e.Status, OutboxID: e.OutboxID, PrevHash: e.PrevHash, Hash: e.Hash,
+		ContentHash: e.ContentHash}
 }
 
 func (r transcriptRow) toDomain() bot.TranscriptEntry {
 	return bot.TranscriptEntry{ConversationID: r.ConversationID, Seq: r.Seq, At: r.At.UTC(), Direction: r.Direction,
 		Author: r.Author, Text: r.Text, Media: mediaFromJSON(r.Media), Intent: r.Intent, StateFrom: r.StateFrom,
-		StateTo: r.StateTo, Status: r.Status, OutboxID: r.OutboxID, PrevHash: r.PrevHash, Hash: r.Hash}
+		StateTo: r.StateTo, Status: r.Status, OutboxID: r.OutboxID, PrevHash: r.PrevHash, Hash: r.Hash,
+		ContentHash: r.ContentHash, Erased: r.ErasedAt != nil}
 }
 
 type outboxRow struct {

@@ -78,6 +78,7 @@ func (s *server) consoleRoutes(app *fiber.App) {
 	app.Post("/console/agents", auth, admin, cs.addAgent)
 	app.Post("/console/agents/:name/disable", auth, admin, cs.setAgentDisabled(true))
 	app.Post("/console/agents/:name/enable", auth, admin, cs.setAgentDisabled(false))
+	app.Get("/console/customers/:id/data", auth, admin, cs.downloadCustomerData)
 	if s.Simulator {
 		app.Get("/console/sim", auth, admin, cs.openSimulator)
 	}

@@ -165,6 +165,8 @@ func (s *server) routes(app *fiber.App) {
 	v1.Get("/invoices", bearer, s.listInvoices)
 	v1.Post("/invoices", bearer, s.createInvoice)
 	v1.Get("/invoices/:id", bearer, s.getInvoice)
+	v1.Get("/customers/:id/data", bearer, s.customerData)
+	v1.Post("/customers/:id/erase", bearer, s.eraseCustomer)
 	v1.Get("/deliveries", bearer, s.listDeliveries)
 	v1.Get("/deliveries/:id", bearer, s.getDelivery)
 	v1.Post("/deliveries/:id/retry", bearer, s.retryDelivery)

@@ -75,6 +75,7 @@ func Default() Policy {
 			Templates:     map[string]CloudTemplate{},
 		},
 		RetentionDays: 1825,
+		Retention:     Retention{OperationalDays: 90},
 	}
 }
 

@@ -24,6 +24,19 @@ type Policy struct {
 	// the period in which a consumer may sue over how they were charged (CDC
 	// art. 27), when the transcript is the business's evidence.
 	RetentionDays int `yaml:"retention_days"`
+	// Retention bounds the operational records kept beside the personal
+	// data.
+	Retention Retention `yaml:"retention"`
+}
+
+// Retention configures the daily retention job's pruning of operational
+// records: delivered outbox rows, processed inbox rows, the simulator's
+// log and received billing webhooks.
+type Retention struct {
+	// OperationalDays is how long those records are kept, 7 to 3650 days.
+	// They only serve retries, deduplication and troubleshooting; the
+	// transcript keeps the conversation.
+	OperationalDays int `yaml:"operational_days"`
 }
 
 // Company identifies the creditor. CDC art. 42-A requires the creditor's

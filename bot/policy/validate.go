@@ -276,6 +276,7 @@ func (p Policy) validateSmall() *Error {
 		inRange("handoff.auto_release_idle_minutes", p.Handoff.AutoReleaseIdleMinutes, 0, 7*24*60),
 		inRange("handoff.unknown_before_offer_human", p.Handoff.UnknownBeforeOfferHuman, 1, 10),
 		inRange("retention_days", p.RetentionDays, 30, 36500),
+		inRange("retention.operational_days", p.Retention.OperationalDays, 7, 3650),
 	} {
 		if c != nil {
 			return c

@@ -62,6 +62,7 @@ func TestValidateMessages(t *testing.T) {
 		{"promise", func(p *Policy) { p.Promises.MaxDays = 365 }, "policy: promises.max_days: 365 is outside 1–90"},
 		{"receipts", func(p *Policy) { p.Receipts.ConfirmTimeoutBusinessDays = 0 }, "policy: receipts.confirm_timeout_business_days: 0 is outside 1–30"},
 		{"retention", func(p *Policy) { p.RetentionDays = 1 }, "policy: retention_days: 1 is outside 30–36500"},
+		{"operational retention", func(p *Policy) { p.Retention.OperationalDays = 1 }, "policy: retention.operational_days: 1 is outside 7–3650"},
 		{"pix key", func(p *Policy) { p.Pix = Pix{Key: "11988887777", MerchantCity: "SAO PAULO"} },
 			`policy: pix.key: "11988887777" is not a Pix key (CPF, CNPJ, +55 phone, e-mail or random key)`},
 		{"pix city", func(p *Policy) { p.Pix = Pix{Key: "+5511988887777"} }, "policy: pix.merchant_city: required with pix.key"},

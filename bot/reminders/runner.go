@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -153,6 +154,9 @@ func (r *Runner) select_(ctx context.Context, today policy.Date, batches chan<- 
 				carry, batch = batch, nil // one debtor fills the page: read on
 			}
 		}
+		// A customer erased while owing (an admin's forced erasure) has
+		// no number left to remind.
+		batch = slices.DeleteFunc(batch, func(c Candidate) bool { return c.Customer.Phone == "" })
 		if len(batch) > 0 {
 			select {
 			case batches <- batch:

@@ -289,8 +289,12 @@ func (d *pdfDoc) entry(e bot.TranscriptEntry) {
 	if e.Direction == bot.DirectionSystem {
 		bodyStyle = "I"
 	}
+	text := e.Text
+	if e.Erased {
+		bodyStyle, text = "I", "[conteúdo apagado a pedido do titular (LGPD); o registro segue verificável pelo hash]"
+	}
 	f.SetFont("Helvetica", bodyStyle, 9.5)
-	body := f.SplitLines([]byte(d.t(e.Text)), w)
+	body := f.SplitLines([]byte(d.t(text)), w)
 	// Keep an entry on one page when it fits on one; a longer one flows on.
 	h := 2*pdfPad + pdfMetaH*float64(1+len(meta)) + pdfBodyH*float64(len(body))
 	_, pageH := f.GetPageSize()
@@ -336,6 +340,9 @@ func (d *pdfDoc) verification(entries []bot.TranscriptEntry) {
 		last = entries[n-1].Hash
 	}
 	verdict := fmt.Sprintf("Cadeia de hashes íntegra: %d registros verificados, do primeiro ao último.", v.Entries)
+	if v.Erased > 0 {
+		verdict += fmt.Sprintf(" %d deles tiveram o conteúdo apagado (LGPD) e foram verificados pelos seus elos.", v.Erased)
+	}
 	f.SetFillColor(225, 242, 225)
 	if !v.OK {
 		verdict = fmt.Sprintf("CADEIA DE HASHES QUEBRADA no registro #%d (%s): este documento não é um registro íntegro da conversa.",

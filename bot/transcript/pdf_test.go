@@ -261,3 +261,23 @@ func TestInvoicesInvolved(t *testing.T) {
 		t.Fatalf("InvoicesInvolved = %+v, want INV-2 (open) and INV-3 (named), not INV-1 (INV-10 named)", got)
 	}
 }
+
+func TestRenderPDFSaysWhichEntriesWereErased(t *testing.T) {
+	info, entries := pdfSample()
+	Erase(&entries[0])
+	p := renderPDF(t, info, entries)
+	if !p.shows("conteúdo apagado a pedido do titular") || !p.shows("1 deles tiveram o conteúdo apagado") {
+		t.Fatal("the PDF does not say an entry was erased")
+	}
+	if !p.shows("Cadeia de hashes íntegra") {
+		t.Fatal("a partly erased transcript is not called intact")
+	}
+	var txt, html strings.Builder
+	if err := RenderText(&txt, info.Conversation, entries, time.UTC); err != nil || !strings.Contains(txt.String(), "[content erased]") ||
+		!strings.Contains(txt.String(), "(1 erased)") {
+		t.Fatalf("text export: %v\n%s", err, txt.String())
+	}
+	if err := RenderHTML(&html, info.Conversation, entries, time.UTC); err != nil || !strings.Contains(html.String(), "[content erased]") {
+		t.Fatalf("html export: %v", err)
+	}
+}

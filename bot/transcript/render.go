@@ -83,10 +83,13 @@ func RenderText(w io.Writer, h Header, entries []bot.TranscriptEntry, loc *time.
 		if e.Media != nil {
 			fmt.Fprintf(&b, "    [%s %s %s]\n", e.Media.Type, e.Media.Filename, e.Media.URL)
 		}
+		if e.Erased {
+			b.WriteString("    [content erased]\n")
+		}
 	}
 	v := Verify(entries)
 	if v.OK {
-		fmt.Fprintf(&b, "\nHash chain: valid, %d entries.\n", v.Entries)
+		fmt.Fprintf(&b, "\nHash chain: valid, %d entries (%d erased).\n", v.Entries, v.Erased)
 	} else {
 		fmt.Fprintf(&b, "\nHash chain: BROKEN at entry %d (%s).\n", v.BrokenSeq, v.Reason)
 	}
@@ -109,10 +112,10 @@ body{font-family:system-ui,sans-serif;max-width:48rem;margin:1rem auto;padding:0
 <h1>Conversation {{.H.ID}}</h1>
 <p>Phone {{.H.Phone}} · {{.H.Transport}} · status {{.H.Status}} · state {{.H.State}}</p>
 {{range .E}}<div class="e {{.Direction}}"><div class="meta">#{{.Seq}} {{.Local}} · {{.Author}}{{if .Intent}} · intent {{.Intent}}{{end}}{{if ne .StateFrom .StateTo}} · {{.StateFrom}} → {{.StateTo}}{{end}}{{if .Status}} · {{.Status}}{{end}}</div>
-{{range lines .Text}}<div>{{.}}</div>{{end}}{{if .Media}}<div class="meta">[{{.Media.Type}} {{.Media.Filename}}]</div>{{end}}
+{{range lines .Text}}<div>{{.}}</div>{{end}}{{if .Media}}<div class="meta">[{{.Media.Type}} {{.Media.Filename}}]</div>{{end}}{{if .Erased}}<div class="meta">[content erased]</div>{{end}}
 <div class="hash">{{.Hash}}</div></div>
 {{end}}
-<p>{{if .V.OK}}Hash chain valid: {{.V.Entries}} entries.{{else}}Hash chain BROKEN at entry {{.V.BrokenSeq}}: {{.V.Reason}}.{{end}}</p>
+<p>{{if .V.OK}}Hash chain valid: {{.V.Entries}} entries ({{.V.Erased}} erased).{{else}}Hash chain BROKEN at entry {{.V.BrokenSeq}}: {{.V.Reason}}.{{end}}</p>
 </body></html>
 `))
 
@@ -293,8 +296,10 @@ func reasonPT(reason string) string {
 		return "sequência fora de ordem, esperado " + strings.TrimPrefix(reason, "expected seq ")
 	case strings.HasPrefix(reason, "prev_hash"):
 		return "o hash anterior não confere"
-	case strings.HasPrefix(reason, "hash does not match"):
+	case strings.HasPrefix(reason, "hash does not match"), strings.HasPrefix(reason, "content_hash does not match"):
 		return "o conteúdo não confere com o hash"
+	case strings.HasPrefix(reason, "an erased entry"):
+		return "um registro apagado ainda tem conteúdo"
 	}
 	return reason
 }

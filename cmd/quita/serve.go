@@ -19,6 +19,7 @@ import (
 	"github.com/quitabot/quita/bot/nlu"
 	"github.com/quitabot/quita/bot/policy"
 	"github.com/quitabot/quita/bot/reminders"
+	"github.com/quitabot/quita/bot/retention"
 	"github.com/quitabot/quita/bot/transport/cloudapi"
 	"github.com/quitabot/quita/bot/transport/sim"
 	"github.com/quitabot/quita/bot/transport/whatsapp"
@@ -48,6 +49,7 @@ type service struct {
 	sender     *engine.Sender
 	dispatcher *webhooks.Dispatcher // nil without QUITA_BILLING_WEBHOOK_URL
 	reminders  *reminders.Runner
+	retention  *retention.Job
 	metrics    *web.Metrics
 	log        *slog.Logger
 	links      *links
@@ -229,6 +231,8 @@ func start(ctx context.Context, cfg *config, stdout, stderr io.Writer) (_ *servi
 	if err != nil {
 		return nil, err
 	}
+	svc.retention = retention.New(retention.Config{Store: svc.store, Policy: pol, IDs: ids,
+		Observe: web.NewRetentionMetrics(metrics.Registry).Observe, Logger: log})
 	if cfg.Demo {
 		if err := loadDemo(ctx, svc.store, svc.clock.Now(), cfg.Timezone); err != nil {
 			return nil, err
@@ -261,7 +265,9 @@ func (s *service) listenAndServe(ctx context.Context, stdout io.Writer) error {
 	}
 	verifier := &webhooks.Verifier{Secrets: secrets, Tolerance: webhooks.DefaultTolerance, Now: time.Now}
 	// Moving the simulator clock runs a reminder pass, then delivers.
-	runDue := []web.DueRunner{s.releaseIdle, reminders.DueRunner(s.reminders, s.clock, s.sender.RunDue)}
+	// A new service day also runs the retention job (LGPD).
+	runDue := []web.DueRunner{s.releaseIdle, reminders.DueRunner(s.reminders, s.clock, s.sender.RunDue),
+		retention.DueRunner(s.retention, s.clock, s.cfg.Timezone)}
 	if s.dispatcher != nil {
 		runDue = append(runDue, func(ctx context.Context) ([]bot.OutboundMessage, error) {
 			_, err := s.dispatcher.RunDue(ctx)
@@ -309,6 +315,9 @@ func (s *service) listenAndServe(ctx context.Context, stdout io.Writer) error {
 	// A reminder pass a minute, one instance at a time (coordinator lock).
 	workers.Add(1)
 	go func() { defer workers.Done(); s.reminders.Loop(workCtx, s.clock, s.coord, time.Minute) }()
+	// The retention job once a service day, one instance at a time.
+	workers.Add(1)
+	go func() { defer workers.Done(); s.retention.Loop(workCtx, s.clock, s.coord, s.cfg.Timezone, time.Minute) }()
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- app.Listener(web.LimitListener(ln, s.cfg.Limits)) }()
