@@ -28,9 +28,9 @@ type ipListener struct {
 	max   int // per address; 0: no cap
 	total int // the instance; 0: no cap
 
-	mu    sync.Mutex
-	all   int
-	open  map[string]int
+	mu   sync.Mutex
+	all  int
+	open map[string]int
 	// drains bounds the goroutines that linger on refused connections.
 	drains chan struct{}
 }
