@@ -297,103 +297,75 @@ func (s *Store) reportConversations(db *gorm.DB, start, end time.Time, r *Collec
 	return err
 }
 
-// reminderSent is one reminder.sent event.
-type reminderSent struct {
-	conversation string
-	at           time.Time
-	transport    string
-	step         string
-	invoices     []string
-	steps        map[string]string
+// reminderSQL are the dialect's spellings of the reminder queries: the
+// event's JSON read in the database (so a period of hundreds of thousands
+// of reminders never travels to Go), and an interval after an instant.
+type reminderSQL struct {
+	doc      string // the parsed payload of outbox row o
+	step     string // the lead step, from doc
+	ids      string // a FROM item: one row (v) per invoice of the event
+	idStep   string // the step of invoice j.v, from doc
+	within48 string // t.at within 48 hours after e.created_at
+	within7d string // p.at within 7 days after e.created_at
+	// paidAfter is "p.at > …" without letting SQLite answer it from
+	// invoice_settlements_kind_at (unary + is a no-op that hides the
+	// column from the planner): that index would scan every later payment
+	// per reminder instead of probing the invoice's own row.
+	paidAfter string
+}
+
+var reminderDialect = map[Dialect]reminderSQL{
+	// SQLite keeps times as text in one format ("2026-12-01 13:00:00 +0000
+	// UTC", always UTC), so they compare as strings; julianday reads their
+	// first 19 characters (fractions of a second do not matter here).
+	SQLite: {doc: "o.payload", step: "json_extract(e.doc, '$.data.step')",
+		ids:       "json_each(e.doc, '$.data.invoice_ids') j",
+		idStep:    `COALESCE(json_extract(e.doc, '$.data.steps."' || j.value || '"'), json_extract(e.doc, '$.data.step'))`,
+		within48:  "julianday(substr(t.at, 1, 19)) - julianday(substr(e.created_at, 1, 19)) <= 2",
+		within7d:  "julianday(substr(p.at, 1, 19)) - julianday(substr(e.created_at, 1, 19)) <= 7",
+		paidAfter: "+p.at > "},
+	Postgres: {doc: "o.payload::jsonb", step: "(e.doc #>> '{data,step}')",
+		ids:      "jsonb_array_elements_text(e.doc #> '{data,invoice_ids}') j(value)",
+		idStep:   "COALESCE(e.doc #>> ARRAY['data', 'steps', j.value], e.doc #>> '{data,step}')",
+		within48: "t.at <= e.created_at + interval '48 hours'", within7d: "p.at <= e.created_at + interval '7 days'",
+		paidAfter: "p.at > "},
 }
 
 // reportReminders counts reminder.sent events by lead step with their
 // replies within 48 hours and payments within 7 days, the proactive
 // messages by transport, and recovery_rate's terms.
 func (s *Store) reportReminders(db *gorm.DB, start, end time.Time, r *CollectionReport) error {
-	rows, err := db.Raw(`SELECT o.conversation_id, o.created_at, o.payload, COALESCE(c.transport, '') FROM outbox o
-		LEFT JOIN conversations c ON c.id = o.conversation_id
-		WHERE o.kind = 'event' AND o.event_type = 'reminder.sent' AND o.created_at >= ? AND o.created_at < ?`, start, end).Rows()
-	if err != nil {
-		return err
+	d := reminderDialect[s.Dialect]
+	events := `(SELECT o.conversation_id, o.created_at, ` + d.doc + ` AS doc, COALESCE(c.transport, '') AS transport
+		FROM outbox o LEFT JOIN conversations c ON c.id = o.conversation_id
+		WHERE o.kind = 'event' AND o.event_type = 'reminder.sent' AND o.created_at >= ? AND o.created_at < ?) e`
+	var rows []struct {
+		Step, Transport     string
+		Sent, Replied, Paid int64
 	}
-	var events []reminderSent
-	convs, invoices := map[string]bool{}, map[string]bool{}
-	for rows.Next() {
-		var ev reminderSent
-		var payload string
-		if err := rows.Scan(&ev.conversation, &ev.at, &payload, &ev.transport); err != nil {
-			rows.Close()
-			return err
-		}
-		var body struct {
-			Data struct {
-				Step       string            `json:"step"`
-				InvoiceIDs []string          `json:"invoice_ids"`
-				Steps      map[string]string `json:"steps"`
-			} `json:"data"`
-		}
-		_ = json.Unmarshal([]byte(payload), &body)
-		ev.step, ev.invoices, ev.steps = body.Data.Step, body.Data.InvoiceIDs, body.Data.Steps
-		events = append(events, ev)
-		convs[ev.conversation] = true
-		for _, id := range ev.invoices {
-			invoices[id] = true
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	replies, err := s.inboundTimes(db, keys(convs), start, end.Add(48*time.Hour))
-	if err != nil {
-		return err
-	}
-	paid, err := s.paymentTimes(db, keys(invoices))
+	err := db.Raw(`SELECT COALESCE(`+d.step+`, '') AS step, e.transport, COUNT(*) AS sent,
+		COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM transcript_entries t WHERE t.conversation_id = e.conversation_id
+			AND t.direction = 'in' AND t.at > e.created_at AND `+d.within48+`) THEN 1 ELSE 0 END), 0) AS replied,
+		COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM `+d.ids+` JOIN invoice_settlements p ON p.invoice_id = j.value AND p.kind = 'paid'
+			WHERE `+d.paidAfter+`e.created_at AND `+d.within7d+`) THEN 1 ELSE 0 END), 0) AS paid
+		FROM `+events+` GROUP BY 1, e.transport`, start, end).Scan(&rows).Error
 	if err != nil {
 		return err
 	}
 	byStep := map[string]*StepCounts{}
 	r.Reminders.MessagesByMean = map[string]int64{}
-	firstOverdue := map[string]time.Time{}
-	for _, ev := range events {
-		replied := anyIn(replies[ev.conversation], ev.at, ev.at.Add(48*time.Hour))
-		paid7 := false
-		for _, id := range ev.invoices {
-			if at, ok := paid[id]; ok && at.After(ev.at) && !at.After(ev.at.Add(7*24*time.Hour)) {
-				paid7 = true
-			}
-			step := ev.step
-			if s, ok := ev.steps[id]; ok {
-				step = s
-			}
-			if stepOffset(step) >= 1 {
-				if first, ok := firstOverdue[id]; !ok || ev.at.Before(first) {
-					firstOverdue[id] = ev.at
-				}
-			}
-		}
-		c := byStep[ev.step]
+	for _, row := range rows {
+		c := byStep[row.Step]
 		if c == nil {
-			c = &StepCounts{Step: ev.step}
-			byStep[ev.step] = c
+			c = &StepCounts{Step: row.Step}
+			byStep[row.Step] = c
 		}
 		for _, t := range []*StepCounts{c, &r.Reminders} {
-			t.Sent++
-			if replied {
-				t.RepliedIn48h++
-			}
-			if paid7 {
-				t.PaidWithin7d++
-			}
+			t.Sent += row.Sent
+			t.RepliedIn48h += row.Replied
+			t.PaidWithin7d += row.Paid
 		}
-		r.Reminders.MessagesByMean[ev.transport]++
-	}
-	for id, first := range firstOverdue {
-		r.OverdueContacted++
-		if at, ok := paid[id]; ok && at.After(first) {
-			r.OverdueRecovered++
-		}
+		r.Reminders.MessagesByMean[row.Transport] += row.Sent
 	}
 	for _, c := range byStep {
 		r.ByStep = append(r.ByStep, *c)
@@ -402,7 +374,15 @@ func (s *Store) reportReminders(db *gorm.DB, start, end time.Time, r *Collection
 		a, b := stepOffset(r.ByStep[i].Step), stepOffset(r.ByStep[j].Step)
 		return a < b || a == b && r.ByStep[i].Step < r.ByStep[j].Step
 	})
-	return nil
+	// Recovery: each invoice an overdue step (d+1 or later) reached in the
+	// period, from its first such reminder; recovered if paid after it.
+	var rec struct{ Contacted, Recovered int64 }
+	err = db.Raw(`SELECT COUNT(*) AS contacted, COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM invoice_settlements p
+			WHERE p.invoice_id = x.inv AND p.kind = 'paid' AND `+d.paidAfter+`x.first) THEN 1 ELSE 0 END), 0) AS recovered
+		FROM (SELECT j.value AS inv, MIN(e.created_at) AS first FROM `+events+`, `+d.ids+`
+			WHERE `+d.idStep+` LIKE 'd+%' OR `+d.idStep+` LIKE '~d+%' GROUP BY j.value) x`, start, end).Scan(&rec).Error
+	r.OverdueContacted, r.OverdueRecovered = rec.Contacted, rec.Recovered
+	return err
 }
 
 // stepOffset reads a cadence step name ("d-3", "d0", "d+7", "~d+1") as its
@@ -413,46 +393,6 @@ func stepOffset(step string) int {
 		return 1 << 20
 	}
 	return n
-}
-
-// inboundTimes returns, per conversation, the times of the debtor's
-// messages in [from, to).
-func (s *Store) inboundTimes(db *gorm.DB, convs []string, from, to time.Time) (map[string][]time.Time, error) {
-	out := map[string][]time.Time{}
-	for len(convs) > 0 {
-		n := min(len(convs), reportBatch)
-		var rows []struct {
-			ConversationID string
-			At             time.Time
-		}
-		err := db.Raw(`SELECT conversation_id, at FROM transcript_entries WHERE conversation_id IN ? AND direction = ? AND at >= ? AND at < ?`,
-			convs[:n], bot.DirectionIn, from, to).Scan(&rows).Error
-		if err != nil {
-			return nil, err
-		}
-		for _, row := range rows {
-			out[row.ConversationID] = append(out[row.ConversationID], row.At)
-		}
-		convs = convs[n:]
-	}
-	return out, nil
-}
-
-// paymentTimes returns when each of the invoices was paid, if it was.
-func (s *Store) paymentTimes(db *gorm.DB, invoices []string) (map[string]time.Time, error) {
-	out := map[string]time.Time{}
-	for len(invoices) > 0 {
-		n := min(len(invoices), reportBatch)
-		var rows []settlementRow
-		if err := db.Where("kind = ? AND invoice_id IN ?", settlementPaid, invoices[:n]).Find(&rows).Error; err != nil {
-			return nil, err
-		}
-		for _, row := range rows {
-			out[row.InvoiceID] = row.At
-		}
-		invoices = invoices[n:]
-	}
-	return out, nil
 }
 
 // reportPromises sorts the period's promises: kept when every promised
@@ -527,16 +467,6 @@ func (s *Store) reportPromises(db *gorm.DB, start, end time.Time, today policy.D
 		}
 	}
 	return nil
-}
-
-// anyIn says whether a time in ts falls in (after, until].
-func anyIn(ts []time.Time, after, until time.Time) bool {
-	for _, t := range ts {
-		if t.After(after) && !t.After(until) {
-			return true
-		}
-	}
-	return false
 }
 
 func keys(m map[string]bool) []string {

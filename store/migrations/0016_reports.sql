@@ -22,9 +22,15 @@ CREATE TABLE invoice_settlements (
 CREATE INDEX invoice_settlements_kind_at ON invoice_settlements (kind, at);
 
 -- Outbound events of one type in a period (reminder.sent, promise.created…);
--- the report counts them. Queries spell "kind = 'event'" literally so the
--- planner can prove this partial index applies.
-CREATE INDEX outbox_event_type_at ON outbox (event_type, created_at) WHERE kind = 'event';
+-- the report counts them, and the conversations they happened in, from
+-- the index alone. Queries spell "kind = 'event'" literally so the planner
+-- can prove this partial index applies.
+CREATE INDEX outbox_event_type_at ON outbox (event_type, created_at, conversation_id) WHERE kind = 'event';
+
+-- The open book by due date with amounts (open, overdue, aging), read
+-- from the index alone; it serves whatever used (status, due_date).
+DROP INDEX invoices_status_due;
+CREATE INDEX invoices_status_due ON invoices (status, due_date, amount_cents);
 
 -- Conversations started in a period, and whether a debtor had one before
 -- a payment (invoice_settlements.contacted).
