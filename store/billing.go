@@ -46,7 +46,7 @@ func (s *Store) SetInvoiceStatus(ctx context.Context, id string, status bot.Invo
 			return nil
 		}
 		inv, changed = row.toDomain(), true
-		return nil
+		return s.recordSettlement(tx, inv, at)
 	})
 	if err != nil {
 		var be *bot.Error

@@ -36,6 +36,9 @@ type Store struct {
 	DB      *sql.DB
 	Gorm    *gorm.DB
 	Dialect Dialect
+	// Location is the business time zone, in which settlements are dated
+	// (invoice_settlements.on_date); nil means UTC. cmd/quita sets it.
+	Location *time.Location
 }
 
 // Open connects to a database URL: "sqlite://PATH" (the directory is

@@ -11,6 +11,6 @@ import (
 // transaction nest as savepoints.
 func (s *Store) WithTx(ctx context.Context, fn func(tx *Store) error) error {
 	return s.Gorm.WithContext(ctx).Transaction(func(g *gorm.DB) error {
-		return fn(&Store{DB: s.DB, Gorm: g, Dialect: s.Dialect})
+		return fn(&Store{DB: s.DB, Gorm: g, Dialect: s.Dialect, Location: s.Location})
 	})
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/quitabot/quita/bot"
 	"github.com/quitabot/quita/bot/engine"
+	"github.com/quitabot/quita/bot/policy"
 	"github.com/quitabot/quita/store"
 	"github.com/quitabot/quita/webhooks"
 )
@@ -56,6 +58,7 @@ func (s *server) billingWebhook(c *fiber.Ctx) error {
 	delivery.Type = ev.Type
 	var result fiber.Map
 	var thanks *bot.InboxRecord
+	var paidID, promise string
 	err = s.Store.WithTx(ctx, func(tx *store.Store) error {
 		var err error
 		var paid *bot.Invoice
@@ -75,6 +78,7 @@ func (s *server) billingWebhook(c *fiber.Ctx) error {
 				return err
 			}
 			thanks = &rec
+			paidID, promise = paid.ID, s.promiseOutcome(ctx, tx, *paid, now)
 		}
 		delivery.Status = store.WebhookApplied
 		if !ev.Known {
@@ -95,6 +99,7 @@ func (s *server) billingWebhook(c *fiber.Ctx) error {
 		return err
 	}
 	if thanks != nil {
+		s.paymentMetrics(ctx, paidID, promise)
 		if out, err := s.Engine.Process(ctx, *thanks); err != nil {
 			s.log.Error("thank the debtor for a payment; recovery will retry", "inbox_id", thanks.ID, "err", err)
 		} else {
@@ -181,4 +186,29 @@ func (s *server) receivedWebhooks(c *fiber.Ctx) error {
 		out[i] = webhookDeliveryJSON{ID: d.ID, Type: d.Type, Status: d.Status, Error: d.Error, ReceivedAt: d.ReceivedAt.In(s.Location).Format(time.RFC3339)}
 	}
 	return c.JSON(fiber.Map{"deliveries": out})
+}
+
+// promiseOutcome says, inside the payment's transaction and before the
+// thanks turn clears it, whether inv was under a promise to pay and whether
+// this payment kept it: "kept" on or before the promised day, "late" after,
+// "" without a promise.
+func (s *server) promiseOutcome(ctx context.Context, tx *store.Store, inv bot.Invoice, now time.Time) string {
+	cols, err := tx.Collections(ctx, []string{inv.ID})
+	col, ok := cols[inv.ID]
+	if err != nil || !ok || col.Status != bot.CollectionPromised {
+		return ""
+	}
+	if policy.DateOf(now.In(s.Location)).String() > col.Until {
+		return "late"
+	}
+	return "kept"
+}
+
+// paymentMetrics adds a committed payment to Prometheus's running totals.
+func (s *server) paymentMetrics(ctx context.Context, invoiceID, promise string) {
+	var recovered int64
+	if p, err := s.Store.InvoicePayment(ctx, invoiceID); err == nil && p.Contacted {
+		recovered = p.AmountCents
+	}
+	s.Metrics.Payment(recovered, promise)
 }

@@ -20,6 +20,10 @@ type Metrics struct {
 	latency  *prometheus.HistogramVec
 	inbound  *prometheus.CounterVec
 	outbound *prometheus.CounterVec
+	// recovered and promises are the report's running totals (README
+	// "Reports"): counted as billing payments arrive, since process start.
+	recovered prometheus.Counter
+	promises  *prometheus.CounterVec
 }
 
 // Gauges are values read at scrape time.
@@ -40,8 +44,12 @@ func NewMetrics(g *Gauges) *Metrics {
 			Help: "Inbound debtor messages processed, by transport and intent."}, []string{"transport", "intent"}),
 		outbound: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "quita_messages_outbound_total",
 			Help: "Outbound message send attempts, by transport and result (sent, retry, failed)."}, []string{"transport", "result"}),
+		recovered: prometheus.NewCounter(prometheus.CounterOpts{Name: "quita_recovered_cents_total",
+			Help: "Cents paid (invoice.paid) on invoices Quita had reminded or talked about before the payment."}),
+		promises: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "quita_promises_total",
+			Help: "Promises to pay settled by a billing payment, by outcome: kept (paid on or before the promised day) or late."}, []string{"outcome"}),
 	}
-	reg.MustRegister(m.requests, m.latency, m.inbound, m.outbound,
+	reg.MustRegister(m.requests, m.latency, m.inbound, m.outbound, m.recovered, m.promises,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if g != nil && g.OutboxCounts != nil {
 		reg.MustRegister(&outboxCollector{counts: g.OutboxCounts})
@@ -53,6 +61,18 @@ func NewMetrics(g *Gauges) *Metrics {
 func (m *Metrics) Request(method, route string, status int, d time.Duration) {
 	m.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
 	m.latency.WithLabelValues(route).Observe(d.Seconds())
+}
+
+// Payment adds one billing payment to the running totals: its cents when
+// they count as recovered, and the outcome of the promise it settles ("kept",
+// "late"; "" when there was none).
+func (m *Metrics) Payment(recoveredCents int64, promise string) {
+	if recoveredCents > 0 {
+		m.recovered.Add(float64(recoveredCents))
+	}
+	if promise != "" {
+		m.promises.WithLabelValues(promise).Inc()
+	}
 }
 
 // Inbound implements engine.Observer.

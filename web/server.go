@@ -104,6 +104,9 @@ func newApp(d Deps) (*fiber.App, *server, error) {
 	if s.Metrics == nil {
 		s.Metrics = NewMetrics(nil)
 	}
+	if s.Location == nil {
+		s.Location = time.UTC
+	}
 	tmpl, err := parseTemplates()
 	if err != nil {
 		return nil, nil, err
@@ -170,6 +173,7 @@ func (s *server) routes(app *fiber.App) {
 	v1.Get("/deliveries", bearer, s.listDeliveries)
 	v1.Get("/deliveries/:id", bearer, s.getDelivery)
 	v1.Post("/deliveries/:id/retry", bearer, s.retryDelivery)
+	v1.Get("/reports/collections", bearer, s.collectionReport)
 	v1.Get("/conversations", page, s.listConversations)
 	v1.Get("/conversations/:id", page, s.getConversation)
 	v1.Get("/conversations/:id/transcript", page, s.getTranscript)

@@ -74,6 +74,7 @@ func Default() Policy {
 			MaxInboundAge: 24 * time.Hour,
 			Templates:     map[string]CloudTemplate{},
 		},
+		Reports:       Reports{MessageCostCents: map[string]int64{}},
 		RetentionDays: 1825,
 		Retention:     Retention{OperationalDays: 90},
 	}

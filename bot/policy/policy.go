@@ -1,6 +1,9 @@
 package policy
 
-import "time"
+import (
+	"sort"
+	"time"
+)
 
 // Policy is the whole business policy. Each group is one top-level YAML key;
 // Reference() documents every key with its default.
@@ -18,6 +21,7 @@ type Policy struct {
 	Handoff        Handoff        `yaml:"handoff"`
 	Pix            Pix            `yaml:"pix"`
 	WhatsApp       WhatsApp       `yaml:"whatsapp"`
+	Reports        Reports        `yaml:"reports"`
 	// RetentionDays is how long conversations, transcripts and receipts are
 	// kept after a debtor's last activity before they are erased (LGPD: data
 	// only for as long as needed). The default of 1825 days (5 years) covers
@@ -333,4 +337,41 @@ type CloudTemplate struct {
 	// HeaderMedia is true when the template has a document or image header:
 	// the invoice PDF goes there.
 	HeaderMedia bool `yaml:"header_media"`
+}
+
+// Reports prices the collection report (GET /v1/reports/collections).
+type Reports struct {
+	// MessageCostCents is what one proactive message (a reminder) costs, in
+	// cents, by transport: whatsapp, cloudapi or sim, and "default" for any
+	// transport not named. The Cloud API bills business-initiated templates;
+	// a linked WhatsApp number and the simulator cost nothing unless set.
+	MessageCostCents map[string]int64 `yaml:"message_cost_cents"`
+}
+
+// MessageCost is the cost in cents of one proactive message on transport.
+func (r Reports) MessageCost(transport string) int64 {
+	if c, ok := r.MessageCostCents[transport]; ok {
+		return c
+	}
+	return r.MessageCostCents["default"]
+}
+
+func (r Reports) validate() *Error {
+	names := make([]string, 0, len(r.MessageCostCents))
+	for name := range r.MessageCostCents {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		path := "reports.message_cost_cents." + name
+		switch name {
+		case "default", "whatsapp", "cloudapi", "sim":
+		default:
+			return bad(path, "%q is not a transport: use whatsapp, cloudapi, sim or default", name)
+		}
+		if c := r.MessageCostCents[name]; c < 0 || c > 100000 {
+			return bad(path, "%d is outside 0–100000 cents", c)
+		}
+	}
+	return nil
 }

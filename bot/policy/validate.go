@@ -52,7 +52,7 @@ func (p Policy) Validate() error {
 		p.Company.validate, p.Charges.validate, p.Reminders.validate,
 		p.ContactWindows.validate, p.Caps.validate, p.Installments.validate,
 		p.Discounts.validate, p.Promises.validate, p.validateSmall, p.validatePix,
-		p.WhatsApp.validate,
+		p.WhatsApp.validate, p.Reports.validate,
 	}
 	for _, check := range checks {
 		if err := check(); err != nil {

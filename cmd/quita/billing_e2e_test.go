@@ -164,6 +164,22 @@ func TestBillingWebhooksEndToEnd(t *testing.T) {
 			if thanks != 1 {
 				t.Fatalf("the debtor was thanked %d times: %+v", thanks, outbox)
 			}
+			// The debtor had talked to the bot before paying: the payment
+			// counts as recovered, in the report and in Prometheus.
+			var report struct {
+				Invoices       struct{ Paid, PaidCents int64 } `json:"-"`
+				RecoveredCents int64                           `json:"recovered_cents"`
+				Raw            map[string]any                  `json:"invoices"`
+			}
+			if st := q.call("GET", "/v1/reports/collections", nil, &report); st != 200 || report.RecoveredCents != 15990 ||
+				report.Raw["paid"] != float64(1) || report.Raw["paid_cents"] != float64(15990) {
+				t.Fatalf("report after the payment: %d %+v", st, report)
+			}
+			if resp, err := http.Get(q.base + "/metrics"); err != nil {
+				t.Fatal(err)
+			} else if b, _ := io.ReadAll(resp.Body); !strings.Contains(string(b), "quita_recovered_cents_total 15990") {
+				t.Errorf("metrics lack quita_recovered_cents_total 15990")
+			}
 			cancelled := `{"type":"invoice.cancelled","data":{"invoice_id":"INV-1234","reason":"duplicate"}}`
 			if st, body = q.deliver(testWebhookSecret, "msg_6", now, cancelled); st != 200 || body["change"] != "unchanged" {
 				t.Fatalf("cancelling a paid invoice must not change it: %d %v", st, body)

@@ -151,6 +151,7 @@ func start(ctx context.Context, cfg *config, stdout, stderr io.Writer) (_ *servi
 	if svc.store, err = store.Open(ctx, cfg.DatabaseURL); err != nil {
 		return nil, err
 	}
+	svc.store.Location = cfg.Timezone
 	applied, err := svc.store.Migrate(ctx)
 	if err != nil {
 		return nil, err
