@@ -2,7 +2,6 @@ package reminders
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/quitabot/quita/bot"
@@ -45,36 +44,10 @@ func (r *Runner) Loop(ctx context.Context, clock bot.Clock, co bot.Coordinator, 
 // lockedPass runs a pass while holding LockKey, refreshing it; a pass
 // whose lease is lost stops, and another instance carries on.
 func (r *Runner) lockedPass(ctx context.Context, co bot.Coordinator, now time.Time) {
-	lock, err := co.TryLock(ctx, LockKey, lockTTL)
-	if errors.Is(err, bot.ErrLockHeld) {
-		return
-	}
-	if err != nil {
+	lost := func(err error) { r.log.Warn("reminder lock lost; stopping the pass", "err", err) }
+	if _, err := bot.WithLease(ctx, co, LockKey, lockTTL, lost, func(ctx context.Context) { _, _ = r.RunDue(ctx, now) }); err != nil {
 		r.log.Error("reminder lock failed", "err", err)
-		return
 	}
-	passCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	done := make(chan struct{})
-	go func() {
-		t := time.NewTicker(lockTTL / 3)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-				if err := lock.Refresh(passCtx, lockTTL); err != nil {
-					r.log.Warn("reminder lock lost; stopping the pass", "err", err)
-					cancel()
-					return
-				}
-			}
-		}
-	}()
-	_, _ = r.RunDue(passCtx, now)
-	close(done)
-	_ = lock.Release(context.WithoutCancel(ctx))
 }
 
 // DueRunner returns what the simulator runs when its clock moves (it

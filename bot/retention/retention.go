@@ -193,36 +193,10 @@ func (j *Job) lockedRun(ctx context.Context, clock bot.Clock, co bot.Coordinator
 	if ran {
 		return
 	}
-	lock, err := co.TryLock(ctx, LockKey, lockTTL)
-	if errors.Is(err, bot.ErrLockHeld) {
-		return
-	}
-	if err != nil {
+	lost := func(err error) { j.log.Warn("retention lock lost; stopping the run", "err", err) }
+	if _, err := bot.WithLease(ctx, co, LockKey, lockTTL, lost, func(ctx context.Context) { _, _ = j.RunDaily(ctx, clock.Now(), loc) }); err != nil {
 		j.log.Error("retention lock failed", "err", err)
-		return
 	}
-	runCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	done := make(chan struct{})
-	go func() {
-		t := time.NewTicker(lockTTL / 3)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-				if err := lock.Refresh(runCtx, lockTTL); err != nil {
-					j.log.Warn("retention lock lost; stopping the run", "err", err)
-					cancel()
-					return
-				}
-			}
-		}
-	}()
-	_, _ = j.RunDaily(runCtx, clock.Now(), loc)
-	close(done)
-	_ = lock.Release(context.WithoutCancel(ctx))
 }
 
 // DueRunner returns what the simulator runs when its clock moves (it
