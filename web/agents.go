@@ -78,7 +78,7 @@ func (s *server) agentHandler(act agentAction) fiber.Handler {
 // who opened the simulator page, or "api" for the bearer token and a
 // simulator page signed in with it. A name in the body is never taken on
 // its word. A session naming someone else is refused (403). A bearer-token
-// call naming an agent — the form contract §4.4 documents, `{"agent":"ana"}`
+// call naming an agent — the form the README's HTTP API documents, `{"agent":"ana"}`
 // — still works, but acts as "api", which the X-Quita-Acting-Agent header
 // and the transcript say: an integration keeps working, and nobody can
 // write "as ana" without signing in as ana (README "Sessions and sign-in").

@@ -29,7 +29,7 @@ func fill(text string, args ...string) string {
 	return text
 }
 
-// intentLabel names what the classifier heard (contract §3 intents).
+// intentLabel names what the classifier heard (the intents the README lists).
 func intentLabel(t map[string]string, intent string) string { return label(t, "intent_", intent) }
 
 // stateLabel names a conversation state of the flows.

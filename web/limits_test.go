@@ -257,7 +257,7 @@ func chunked(body string) string {
 	return fmt.Sprintf("%x\r\n%s\r\n0\r\n\r\n", len(body), body)
 }
 
-// TestOversizedBodiesAre413 keeps contract §4's limit with streamed
+// TestOversizedBodiesAre413 keeps the README's 1 MiB body limit with streamed
 // bodies: an authenticated caller gets 413 for a body over 1 MiB, whether
 // it is announced or sent chunked; an anonymous one is refused before
 // its body is read; the sign-in form has a small limit of its own.

@@ -26,7 +26,7 @@ type Classifier interface {
 // (bot/nlu's Classifier is one): it classifies text in that language, or
 // in fallback when the message is too short or ambiguous to tell, and
 // returns the language detected, "" for none. With one, the engine
-// answers in the language the debtor writes in (contract §3).
+// answers in the language the debtor writes in (README "How it works").
 type DetectingClassifier interface {
 	ClassifyDetected(text, fallback string, now time.Time) (bot.Classification, string)
 }

@@ -10,7 +10,7 @@ import (
 
 // TestClassifyLocale: without --locale each line's language is detected
 // and printed, "" for a message too short to tell; with --locale that one
-// is used and printed (contract §1).
+// is used and printed (README "Commands").
 func TestClassifyLocale(t *testing.T) {
 	getenv := func(string) string { return "" }
 	lines := func(args []string, in string) []map[string]any {
